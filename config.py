@@ -1,0 +1,61 @@
+"""Settings read from the environment (12-factor), with defaults that run on one machine."""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name)
+    return float(raw) if raw else default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    return int(raw) if raw else default
+
+
+class Config:
+    """Every setting the processes of the Procfile read. Instances snapshot the environment."""
+
+    def __init__(self, **overrides):
+        instance = Path(_env("INSTANCE_PATH", str(BASE_DIR / "instance")))
+        self.INSTANCE_PATH = str(instance)
+        self.SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
+        self.DATABASE_URL = _env("DATABASE_URL", f"sqlite:///{instance / 'baro.db'}")
+        # Empty REDIS_URL means the embedded mode: jobs run in-process.
+        self.REDIS_URL = _env("REDIS_URL")
+        self.QUEUE_NAME = _env("QUEUE_NAME", "baro")
+        self.PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.TWILIO_ACCOUNT_SID = _env("TWILIO_ACCOUNT_SID", "AC00000000000000000000000000000000")
+        self.TWILIO_AUTH_TOKEN = _env("TWILIO_AUTH_TOKEN", "dev-auth-token")
+        self.TWILIO_FROM_NUMBER = _env("TWILIO_FROM_NUMBER", "+82212345678")
+        self.TWILIO_MESSAGING_SERVICE_SID = _env("TWILIO_MESSAGING_SERVICE_SID")
+        self.TWILIO_API_BASE_URL = _env("TWILIO_API_BASE_URL")
+        self.SMS_BACKEND = _env("SMS_BACKEND", "console")
+        self.SMTP_URL = _env("SMTP_URL")
+        self.MAIL_FROM = _env("MAIL_FROM", "baro@localhost")
+        self.DIGEST_TO = _env("DIGEST_TO")
+        self.TIMEZONE = _env("TIMEZONE", "Asia/Seoul")
+        self.DEFAULT_REGION = _env("DEFAULT_REGION", "KR")
+        self.LINE_NAME = _env("LINE_NAME", "구청장에게 바로 문자")
+        self.MEDIA_PATH = _env("MEDIA_PATH", str(instance / "media"))
+        # Routing below this confidence goes to the communication team (chosen by routing.evaluate).
+        self.ROUTING_CONFIDENCE_THRESHOLD = _env_float("ROUTING_CONFIDENCE_THRESHOLD", 0.45)
+        self.FIRST_ANSWER_HOURS = _env_float("FIRST_ANSWER_HOURS", 48)
+        self.SWEEP_AFTER_SECONDS = _env_int("SWEEP_AFTER_SECONDS", 30)
+        self.SEND_MAX_ATTEMPTS = _env_int("SEND_MAX_ATTEMPTS", 5)
+        self.SIMULATOR_ENABLED = _env("SIMULATOR_ENABLED", "1" if self.SMS_BACKEND == "console" else "0") == "1"
+        # The embedded mode's web process runs the periodic jobs itself (make demo sets this).
+        self.EMBEDDED_CLOCK = _env("EMBEDDED_CLOCK", "0") == "1"
+        self.TESTING = False
+        for key, value in overrides.items():
+            setattr(self, key, value)
+
+    @property
+    def embedded(self) -> bool:
+        return not self.REDIS_URL

@@ -1,0 +1,1 @@
+"""What residents receive: templates, segment counting, the outbox and the send job."""

@@ -1,0 +1,1 @@
+"""Routing: which category a text is and which department must act on it."""

@@ -1,0 +1,99 @@
+"""The labeled corpus the classifier learns from, and the deterministic train/eval split.
+
+- routing/data/seed.jsonl: the shipped seed corpus (short SMS-style texts, Korean and English;
+  origin in routing/data/SEED.md).
+- routing/data/realstyle_train.jsonl: real-style training texts (long formal posts, question-form
+  complaints, bare titles), used when present.
+- routing/data/realstyle_eval.jsonl is an independent evaluation set: it is NEVER read here for
+  training; `routing.evaluate` may be pointed at it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+DATA_DIR = Path(__file__).parent / "data"
+SEED_PATH = DATA_DIR / "seed.jsonl"
+REALSTYLE_TRAIN_PATH = DATA_DIR / "realstyle_train.jsonl"
+REALSTYLE_EVAL_PATH = DATA_DIR / "realstyle_eval.jsonl"  # evaluation only
+
+REQUIRED = ("text", "category", "department")
+
+
+def load_jsonl(path) -> list[dict]:
+    """Every JSON object line of the file that has a text, a category and a department.
+
+    Blank lines, non-JSON lines and objects without those keys are skipped (a file that is
+    being written by someone else may end in a half line).
+    """
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(item, dict) and all(isinstance(item.get(k), str) for k in REQUIRED):
+                out.append(item)
+    return out
+
+
+def _tag(examples: list[dict], source: str) -> list[dict]:
+    return [{**e, "source": e.get("source", source)} for e in examples]
+
+
+def seed_examples() -> list[dict]:
+    """The shipped seed corpus plus the real-style training file when present (never the eval file)."""
+    examples = _tag(load_jsonl(SEED_PATH), "seed")
+    if REALSTYLE_TRAIN_PATH.exists():
+        examples += _tag(load_jsonl(REALSTYLE_TRAIN_PATH), "realstyle")
+    return dedupe(examples)
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+
+
+def dedupe(examples: list[dict]) -> list[dict]:
+    """Keeps the first example of every text (whitespace-normalised)."""
+    seen, out = set(), []
+    for e in examples:
+        h = text_hash(e["text"])
+        if h not in seen:
+            seen.add(h)
+            out.append(e)
+    return out
+
+
+def split(examples: list[dict], eval_fraction: float = 0.2) -> tuple[list[dict], list[dict]]:
+    """Deterministic train/eval split: deduplicated, stratified by (category, department).
+
+    Within each (category, department) group the texts are ordered by the hash of their text and
+    every k-th one (k = 1/eval_fraction, with a hash-chosen phase) goes to eval, so each group
+    sends about eval_fraction of its texts to eval and the result does not depend on file order.
+    A text never lands in both halves.
+    """
+    if not 0.0 <= eval_fraction < 1.0:
+        raise ValueError("eval_fraction must be in [0, 1)")
+    groups: dict[tuple[str, str], list[tuple[str, dict]]] = {}
+    for e in dedupe(examples):
+        groups.setdefault((e["category"], e["department"]), []).append((text_hash(e["text"]), e))
+    train, held = [], []
+    for key in sorted(groups):
+        members = sorted(groups[key], key=lambda p: p[0])
+        # phase from the group key so small groups don't always lose their first member
+        phase = int(hashlib.sha256(repr(key).encode()).hexdigest(), 16) % 1000 / 1000.0
+        for i, (_, e) in enumerate(members):
+            a = (i + phase) * eval_fraction
+            b = (i + 1 + phase) * eval_fraction
+            (held if int(b) > int(a) else train).append(e)
+    return train, held

@@ -1,0 +1,1 @@
+"""The 48-hour promise: deadlines, the business calendar, reminders and escalations."""

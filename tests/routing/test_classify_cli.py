@@ -1,0 +1,53 @@
+"""python -m routing.classify: JSON lines in, one JSON line out per line in, errors per line."""
+import io
+import json
+
+from routing.classify import answer, main
+from routing.taxonomy import default
+
+
+def run(lines, model, threshold=0.45):
+    return list(answer(lines, model, threshold))
+
+
+def test_one_answer_per_line_with_taxonomy_keys(trained_model):
+    out = run(['{"id": 1, "text": "가로등이 꺼졌어요"}\n', '{"id": "b", "text": "Thank you mayor!"}\n'], trained_model)
+    assert [o["id"] for o in out] == [1, "b"]
+    tax = default()
+    for o in out:
+        assert o["category"] in tax.category_keys and o["department"] in tax.department_keys
+        assert 0.0 <= o["confidence"] <= 1.0
+
+
+def test_malformed_line_gets_an_error_for_its_line_and_the_rest_are_answered(trained_model):
+    out = run(['{"id": 1, "text": "쓰레기"}', "not json", '{"id": 3}', "[1,2]", '{"id": 5, "text": "noise"}'], trained_model)
+    assert [o["id"] for o in out] == [1, 2, 3, 4, 5]
+    assert "error" in out[1] and "line 2" in out[1]["error"]
+    assert "error" in out[2] and "error" in out[3]
+    assert out[4]["category"] in default().category_keys
+
+
+def test_low_confidence_goes_to_the_communication_team(trained_model):
+    [o] = run(['{"id": 1, "text": "음"}'], trained_model, threshold=1.01)
+    assert o["department"] == "communication"
+
+
+def test_bad_texts_always_get_an_answer(trained_model):
+    texts = ["", "   ", "😀😀😀", "가" * 1600, "\x00\x01\x02\x1b[31m", "ÿþ\x00\x00binary\ufffd", "Hello 안녕 مرحبا 你好"]
+    out = run([json.dumps({"id": i, "text": t}) for i, t in enumerate(texts)], trained_model)
+    assert len(out) == len(texts) and all("category" in o for o in out)
+
+
+def test_main_reads_stdin_and_writes_stdout(app, monkeypatch):
+    import routing.classify as cli
+
+    with app.app_context():
+        import db
+        from routing import registry
+
+        model = registry.live_model(db.session())
+    monkeypatch.setattr(cli, "load_model_and_threshold", lambda: (model, 0.45))
+    stdout = io.StringIO()
+    assert main(io.StringIO('{"id": 7, "text": "불법 주차 신고합니다"}\n'), stdout) == 0
+    line = json.loads(stdout.getvalue())
+    assert line["id"] == 7 and set(line) >= {"id", "category", "department", "confidence"}
