@@ -129,7 +129,9 @@ class Case(SQLModel, table=True):
 class Message(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     line_id: int = Field(foreign_key="line.id")
-    resident_id: int = Field(foreign_key="resident.id", index=True)
+    # A text goes to a resident, or (reminders, escalations) to a member of staff.
+    resident_id: Optional[int] = Field(default=None, foreign_key="resident.id", index=True)
+    recipient_staff_id: Optional[int] = Field(default=None, foreign_key="staff.id")
     case_id: Optional[int] = Field(default=None, foreign_key="case.id", index=True)
     direction: str = Field(max_length=10)
     kind: str = Field(default="text", max_length=24)

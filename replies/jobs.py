@@ -46,8 +46,8 @@ def _claim(message_id: int):
             return None
         if message.send_after and message.send_after > now:
             return None
-        resident = session.get(Resident, message.resident_id)
-        if resident.opted_out or resident.blocked:
+        resident = session.get(Resident, message.resident_id) if message.resident_id else None
+        if resident is not None and (resident.opted_out or resident.blocked):
             message.status = MessageStatus.SUPPRESSED
             return None
         message.status = MessageStatus.SENDING
@@ -64,7 +64,7 @@ def _record_failure(message_id: int, exc: SendError) -> None:
         message.error_message = str(exc)[:500]
         if exc.permanent or message.attempts >= max_attempts:
             message.status = MessageStatus.FAILED
-            if exc.code == OPTED_OUT:
+            if exc.code == OPTED_OUT and message.resident_id:
                 _mark_opted_out(session, message.resident_id)
             log.warning("message %s failed for good: %s", message_id, exc)
             return
