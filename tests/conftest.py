@@ -3,8 +3,10 @@
 `app` is production-shaped (PostgreSQL, Redis, the twilio backend against a local stand-in);
 `sqlite_app` is the embedded mode (SQLite file, in-process queue, console backend).
 """
+import hashlib
 import os
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -18,7 +20,8 @@ import release
 from config import Config
 from models import ModelVersion
 from routing import corpus, registry
-from routing.model import train
+from routing import model as model_module
+from routing.model import Model, train
 from sms_gateway.signature import sign
 from tests.support import twilio_standin
 from wsgi import create_app
@@ -40,10 +43,30 @@ def pg_url():
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+MODEL_CACHE = Path(os.environ.get("TEST_MODEL_CACHE", "/tmp/baro-test-models"))
+
+
+def _model_inputs_hash() -> str:
+    """Training is a pure function of the model code and the corpus, so a trained model can be reused."""
+    digest = hashlib.sha256()
+    routing_dir = Path(model_module.__file__).parent
+    for path in sorted([*routing_dir.glob("*.py"), *routing_dir.glob("data/*.jsonl")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @pytest.fixture(scope="session")
 def trained_model():
-    """One classifier per test run, trained on the shipped corpus."""
-    return train(corpus.seed_examples())
+    """One classifier trained on the shipped corpus, cached across runs while code and corpus are unchanged."""
+    cached = MODEL_CACHE / f"{_model_inputs_hash()}.bin"
+    if cached.exists():
+        return Model.from_bytes(cached.read_bytes())
+    model = train(corpus.seed_examples())
+    MODEL_CACHE.mkdir(parents=True, exist_ok=True)
+    temporary = cached.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_bytes(model.to_bytes())
+    temporary.replace(cached)
+    return model
 
 
 @pytest.fixture(scope="session")
