@@ -19,6 +19,16 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _env_hours(prefix: str, defaults: dict[str, float | None]) -> dict[str, float | None]:
+    """Hours per key from PREFIX<KEY> variables (SLA_HOURS_SAFETY=2); "none" means no deadline."""
+    hours = dict(defaults)
+    for name, raw in os.environ.items():
+        if name.startswith(prefix) and raw.strip():
+            value = raw.strip().lower()
+            hours[name[len(prefix):].lower()] = None if value == "none" else float(value)
+    return hours
+
+
 class Config:
     """Every setting the processes of the Procfile read. Instances snapshot the environment."""
 
@@ -47,6 +57,19 @@ class Config:
         # Routing below this confidence goes to the communication team (chosen by routing.evaluate).
         self.ROUTING_CONFIDENCE_THRESHOLD = _env_float("ROUTING_CONFIDENCE_THRESHOLD", 0.45)
         self.FIRST_ANSWER_HOURS = _env_float("FIRST_ANSWER_HOURS", 48)
+        # The 48-hour promise (sla/). Per-category hours override FIRST_ANSWER_HOURS; the stricter of the
+        # category's and the department's (Department.first_answer_hours) promise applies.
+        self.SLA_HOURS = _env_hours("SLA_HOURS_", {"safety": 2, "gratitude": None, "other": None})
+        self.RESOLUTION_HOURS = _env_float("RESOLUTION_HOURS", 168)
+        self.SLA_RESOLUTION_HOURS = _env_hours("SLA_RESOLUTION_HOURS_", {"safety": 24, "gratitude": None, "other": None})
+        self.SLA_CALENDAR = _env("SLA_CALENDAR", "wall")  # wall | business (weekdays, BUSINESS_HOURS, no KR holidays)
+        self.BUSINESS_HOURS = _env("BUSINESS_HOURS", "09:00-18:00")
+        self.REMINDER_FRACTION = _env_float("REMINDER_FRACTION", 0.25)
+        # Escalation levels 1, 2, 3 start this many hours (of the SLA calendar) after the deadline.
+        self.ESCALATION_HOURS = [float(h) for h in _env("ESCALATION_HOURS", "0,24,48").split(",")]
+        self.MAYOR_OFFICE_NAME = _env("MAYOR_OFFICE_NAME", "구청장실")
+        self.MAYOR_OFFICE_EMAIL = _env("MAYOR_OFFICE_EMAIL")
+        self.MAYOR_OFFICE_PHONE = _env("MAYOR_OFFICE_PHONE")
         self.SWEEP_AFTER_SECONDS = _env_int("SWEEP_AFTER_SECONDS", 30)
         self.SEND_MAX_ATTEMPTS = _env_int("SEND_MAX_ATTEMPTS", 5)
         self.SIMULATOR_ENABLED = _env("SIMULATOR_ENABLED", "1" if self.SMS_BACKEND == "console" else "0") == "1"

@@ -2,7 +2,7 @@
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, TypeDecorator
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, TypeDecorator, text
 from sqlmodel import Field, SQLModel
 
 
@@ -79,6 +79,7 @@ class Department(SQLModel, table=True):
     director_email: Optional[str] = Field(default=None, max_length=200)
     director_phone: Optional[str] = Field(default=None, max_length=32)
     first_answer_hours: Optional[float] = None
+    resolution_hours: Optional[float] = None
     active: bool = True
 
 
@@ -94,8 +95,26 @@ class Resident(SQLModel, table=True):
     created_at: datetime = _when(default_factory=utcnow)
 
 
+# The SLA watcher's candidates (sla/jobs.py). Its queries repeat these predicates word for word so
+# the planner can use the partial indexes below: a few thousand open cases among millions.
+SLA_ANSWER_CLOCK = ("state IN ('open', 'answered') AND waiting_since IS NULL"
+                    " AND first_answered_at IS NULL AND deadline_at IS NOT NULL")
+SLA_RESOLUTION_CLOCK = ("state IN ('open', 'answered') AND waiting_since IS NULL"
+                        " AND first_answered_at IS NOT NULL AND resolution_deadline_at IS NOT NULL")
+SLA_RESOLUTION_UNSET = "state IN ('open', 'answered', 'waiting') AND resolution_deadline_at IS NULL"
+SLA_PAUSED = "waiting_since IS NOT NULL"
+
+
+def _partial_index(name: str, column: str, predicate: str) -> Index:
+    return Index(name, column, postgresql_where=text(predicate), sqlite_where=text(predicate))
+
+
 class Case(SQLModel, table=True):
     __table_args__ = (
+        _partial_index("ix_case_sla_answer", "deadline_at", SLA_ANSWER_CLOCK),
+        _partial_index("ix_case_sla_resolution", "resolution_deadline_at", SLA_RESOLUTION_CLOCK),
+        _partial_index("ix_case_sla_resolution_unset", "id", SLA_RESOLUTION_UNSET),
+        _partial_index("ix_case_sla_paused", "waiting_since", SLA_PAUSED),
         Index("ix_case_state_deadline", "state", "deadline_at"),
         Index("ix_case_department_state", "department_key", "state"),
         Index("ix_case_resident_activity", "resident_id", "last_activity_at"),

@@ -24,6 +24,7 @@ class Periodic:
 SCHEDULE = (
     Periodic("routing.jobs.sweep_unrouted", 20),
     Periodic("replies.jobs.sweep_outbox", 20),
+    Periodic("sla.jobs.tick", 300),
 )
 
 

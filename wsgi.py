@@ -48,10 +48,12 @@ def _register_blueprints(app: Flask) -> None:
 def _register_commands(app: Flask) -> None:
     import release
     import routing.cli
+    import sla.cli
 
     app.cli.add_command(release.release_command)
     app.cli.add_command(schedule.clock_command)
     app.cli.add_command(routing.cli.routing_group)
+    app.cli.add_command(sla.cli.sla_group)
 
 
 def __getattr__(name: str):
