@@ -20,6 +20,7 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 # The product on this machine: SQLite, jobs in-process, texts to the console and the simulator.
 demo: $(VENV)/.installed
 	$(FLASK) release
+	$(FLASK) demo-login
 	@echo "Phone simulator: http://127.0.0.1:5000/simulator   Inbox: http://127.0.0.1:5000/inbox"
 	EMBEDDED_CLOCK=1 $(FLASK) run --host 127.0.0.1 --port 5000
 

@@ -33,12 +33,14 @@ def _ensure_instance_dir(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     import health
+    import inbox
     import open311.api
     import sms_gateway.webhook
 
     app.register_blueprint(health.bp)
     app.register_blueprint(sms_gateway.webhook.bp)
     app.register_blueprint(open311.api.bp)
+    inbox.init_app(app)
     if app.config["SIMULATOR_ENABLED"]:
         import sms_gateway.simulator
 
