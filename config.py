@@ -1,4 +1,5 @@
 """Settings read from the environment (12-factor), with defaults that run on one machine."""
+import json
 import os
 from pathlib import Path
 
@@ -56,6 +57,12 @@ class Config:
         self.MEDIA_PATH = _env("MEDIA_PATH", str(instance / "media"))
         # Routing below this confidence goes to the communication team (chosen by routing.evaluate).
         self.ROUTING_CONFIDENCE_THRESHOLD = _env_float("ROUTING_CONFIDENCE_THRESHOLD", 0.45)
+        # How often a process asks the database whether another classifier version went live.
+        self.MODEL_RELOAD_SECONDS = _env_float("MODEL_RELOAD_SECONDS", 30)
+        # `routing retrain` keeps the live model unless the candidate is within this of it on every score.
+        self.ROUTING_RETRAIN_TOLERANCE = _env_float("ROUTING_RETRAIN_TOLERANCE", 0.005)
+        # Training parameters over routing.model's defaults, as JSON (part of every version's hash).
+        self.ROUTING_TRAIN_PARAMS = json.loads(_env("ROUTING_TRAIN_PARAMS", "{}"))
         self.FIRST_ANSWER_HOURS = _env_float("FIRST_ANSWER_HOURS", 48)
         # The 48-hour promise (sla/). Per-category hours override FIRST_ANSWER_HOURS; the stricter of the
         # category's and the department's (Department.first_answer_hours) promise applies.
