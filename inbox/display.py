@@ -22,6 +22,16 @@ def when(moment: datetime | None) -> str:
     return district_time.short_en(moment) if is_english() else district_time.short_ko(moment)
 
 
+def iso_when(value: str | None) -> str:
+    """An ISO-8601 time stored in event data, shown like any other."""
+    if not value:
+        return ""
+    try:
+        return when(datetime.fromisoformat(value))
+    except ValueError:
+        return value
+
+
 def full_when(moment: datetime | None) -> str:
     """For a title attribute: the date with the year and the zone."""
     return "" if moment is None else district_time.local(moment).strftime("%Y-%m-%d %H:%M %Z")
@@ -124,6 +134,7 @@ def percent(value: float | None) -> str:
 HELPERS = {
     "when": when,
     "full_when": full_when,
+    "iso_when": iso_when,
     "time_left": time_left,
     "department_name": department_name,
     "category_name": category_name,

@@ -149,6 +149,9 @@ def visible_case(session: Session, user, case_id: int) -> Case | None:
     return case if case is not None and permissions.can_see(user, case) else None
 
 
+TEXTING_EVENTS = ("reply", "resolved")
+
+
 @dataclass
 class ThreadItem:
     kind: str  # resident | ours | staff_text | note | event
@@ -167,7 +170,8 @@ def thread(session: Session, case: Case) -> list[ThreadItem]:
     for item in media:
         by_message.setdefault(item.message_id, []).append(item)
     by_id = {m.id: m for m in messages}
-    told = {e.data.get("message_id") for e in events if e.data.get("message_id")}
+    # A reply or a result is shown once: as its event, with the delivery of the text it sent.
+    told = {e.data.get("message_id") for e in events if e.kind in TEXTING_EVENTS and e.data.get("message_id")}
 
     items = []
     for message in messages:
@@ -182,7 +186,7 @@ def thread(session: Session, case: Case) -> list[ThreadItem]:
     for event in events:
         if event.kind == "resident_text" and event.data.get("message_id") in by_id:
             continue  # the text itself is in the thread
-        message = by_id.get(event.data.get("message_id"))
+        message = by_id.get(event.data.get("message_id")) if event.kind in TEXTING_EVENTS else None
         kind = {"note": "note", "reply": "ours", "resolved": "event"}.get(event.kind, "event")
         items.append(ThreadItem(kind, event.created_at, message=message, event=event))
     items.sort(key=lambda i: (i.at, 0 if i.kind == "resident" else 1))

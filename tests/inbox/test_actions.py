@@ -5,7 +5,7 @@ from markupsafe import escape
 from sqlmodel import select
 
 import db
-from models import CaseState, LabeledCorrection, Media, Message, MessageStatus
+from models import CaseEvent, CaseState, LabeledCorrection, Media, Message, MessageStatus
 from tests.inbox.conftest import PASSWORD, add_case, csrf_token, add_staff, events, load_case, post_action, sign_in, texts
 
 PHONE = "+821012345678"
@@ -245,3 +245,28 @@ def test_thread_shows_texts_notes_and_events_in_order_with_the_classifier_explan
     positions = [page.index(s) for s in ("가로등이 꺼졌어요</div>", "첫 메모", "첫 답변")]
     assert positions == sorted(positions)
     assert "확신도 82%" in page and "근거 단어:" in page and "꺼졌어요</span>" in page
+
+
+def test_thread_shows_follow_up_texts_escalations_ratings_and_system_notes_once_each(app, client, leader):
+    case_id = add_case(app)
+    with app.app_context(), db.transaction() as session:
+        first = session.exec(select(Message).where(Message.case_id == case_id)).one()
+        follow_up = Message(line_id=first.line_id, resident_id=first.resident_id, case_id=case_id, direction="inbound",
+                            body="아직도 안 고쳐졌어요", status=MessageStatus.RECEIVED)
+        rating = Message(line_id=first.line_id, resident_id=first.resident_id, case_id=case_id, direction="inbound",
+                         body="5", status=MessageStatus.RECEIVED)
+        session.add_all([follow_up, rating])
+        session.flush()
+        session.add_all([
+            CaseEvent(case_id=case_id, kind="resident_text", actor="resident", data={"message_id": follow_up.id}),
+            CaseEvent(case_id=case_id, kind="escalated", actor="sla watcher", data={
+                "level": 2, "notified": [{"role": "director", "name": "이국장", "id": None, "sms": True}],
+                "text": "[기한 초과] M1 2단계"}),
+            CaseEvent(case_id=case_id, kind="rated", actor="resident", data={"score": 5, "message_id": rating.id}),
+            CaseEvent(case_id=case_id, kind="note", actor="system", data={"text": "차단된 번호의 문자"}),
+        ])
+    sign_in(client, leader)
+    page = _page(client, case_id)
+    assert page.count("아직도 안 고쳐졌어요") == 1
+    assert "2단계" in page and "이국장" in page and "[기한 초과] M1 2단계" in page
+    assert "5점 만점에 5점" in page and "차단된 번호의 문자" in page
