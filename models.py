@@ -134,7 +134,7 @@ class Case(SQLModel, table=True):
     routed_at: Optional[datetime] = _when(default=None)
     deadline_at: Optional[datetime] = _when(default=None)  # first real answer due
     resolution_deadline_at: Optional[datetime] = _when(default=None)
-    first_answered_at: Optional[datetime] = _when(default=None)
+    first_answered_at: Optional[datetime] = _when(default=None, index=True)  # the digest's answer times
     resolved_at: Optional[datetime] = _when(default=None, index=True)
     result: Optional[str] = Field(default=None, sa_type=Text)
     satisfaction: Optional[int] = None

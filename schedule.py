@@ -25,6 +25,7 @@ SCHEDULE = (
     Periodic("routing.jobs.sweep_unrouted", 20),
     Periodic("replies.jobs.sweep_outbox", 20),
     Periodic("sla.jobs.tick", 300),
+    Periodic("digest.jobs.send_due", 300),
 )
 
 

@@ -32,6 +32,7 @@ def _ensure_instance_dir(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import digest
     import health
     import inbox
     import open311.api
@@ -41,6 +42,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sms_gateway.webhook.bp)
     app.register_blueprint(open311.api.bp)
     inbox.init_app(app)
+    digest.init_app(app)
     if app.config["SIMULATOR_ENABLED"]:
         import sms_gateway.simulator
 
