@@ -55,6 +55,13 @@ def seed_examples() -> list[dict]:
     return dedupe(examples)
 
 
+def count_by(examples: list[dict], key: str) -> dict:
+    out: dict = {}
+    for e in examples:
+        out[e.get(key)] = out.get(e.get(key), 0) + 1
+    return out
+
+
 def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 

@@ -1,15 +1,19 @@
 """The learned text classifier: category and department heads over sparse text features.
 
-Features (see bench/CLASSIFIER.md for the ablation that chose them):
+Features (bench/CLASSIFIER.md has the ablation that chose them; default: char + stem + lex):
   - "char":  character 1-4-grams inside word boundaries (char_wb), TF-IDF, sublinear tf
-  - "nospace": character 2-4-grams of the text with all spaces removed (spacing-robust Korean)
-  - "word":  word 1-2-grams
-  - "tail":  character n-grams of the last sentences only (real posts put the request last)
-  - "morph": kiwipiepy morphemes (nouns, verb/adjective stems, roots, foreign words); optional
-Heads: multinomial logistic regression for category and for department, calibrated by
-temperature scaling fitted on out-of-fold logits (k-fold inside `train`). The same out-of-fold
-probabilities choose the LOWER decision threshold for `safety` (prefer a false alarm to a miss),
-which is stored in the artifact.
+  - "stem":  word 1-2-grams after a rule-based Korean stemmer strips particles and endings
+  - "lex":   a domain lexicon (LEXICON: Korean and English keywords per department and category,
+             written from the taxonomy): one indicator per keyword plus a count per group. It carries
+             the taxonomy's knowledge to words the corpus never shows and to English texts.
+  - optional: "morph" (kiwipiepy morphemes), "word" (word 1-2-grams), "tail" (the last sentences),
+             "nospace" (character n-grams without spaces); they did not earn their cost.
+Heads: linear SVMs (one-vs-rest) for category and for department; the department head learns only
+from texts that have an owner (gratitude/other go to communication by rule). Scores are calibrated
+by temperature scaling fitted on out-of-fold scores (k-fold inside `train`); the same out-of-fold
+probabilities choose the LOWER decision threshold for `safety` (the highest threshold that still
+catches `safety_target_recall` of the safety texts: prefer a false alarm to a miss), stored in the
+artifact. The taxonomy's department descriptions are added as pseudo-examples.
 
 Rules enforced at prediction time:
   - category `safety` whenever P(safety) >= safety_threshold (mixed texts: the one asking most);
@@ -53,21 +57,26 @@ ARTIFACT_FORMAT = 1
 MAX_CHARS = 2000  # longer texts: the head and the tail are kept (the request is usually last)
 
 DEFAULT_PARAMS = {
-    "features": ["char", "nospace", "word", "tail"],
+    "features": ["char", "stem", "lex"],
     "char_ngram": [1, 4],
     "nospace_ngram": [2, 4],
     "word_ngram": [1, 2],
     "tail_chars": 160,
     "min_df": 2,
-    "C_category": 10.0,
-    "C_department": 10.0,
+    "classifier": "svc",          # "svc" (LinearSVC, fast) or "lr" (LogisticRegression)
+    "C_category": 1.0,
+    "C_department": 1.0,
     "class_weight": "balanced",
+    "lex_group_weight": 0.5,
     "taxonomy_pseudo_examples": True,
     "folds": 5,
-    "safety_target_recall": 0.98,
-    "safety_threshold_bounds": [0.08, 0.5],
-    "block_weights": {"char": 1.0, "nospace": 1.0, "word": 1.0, "tail": 0.7, "morph": 1.0},
-    "confidence": "destination",
+    "safety_target_recall": 0.97,
+    "safety_threshold_bounds": [0.05, 0.5],
+    "block_weights": {"char": 1.0, "nospace": 1.0, "word": 1.0, "tail": 0.5, "morph": 1.0, "stem": 1.0,
+                      "lex": 0.7},
+    # routing confidence: "joint" = P(not gratitude/other) * P(department | owned) (the probability
+    # that the destination is right), "department" = P(department | owned) alone
+    "confidence": "joint",
 }
 
 # Department descriptions from the taxonomy (Korean and English), used as extra pseudo-examples.
@@ -99,6 +108,146 @@ DEPARTMENT_DESCRIPTIONS = {
 }
 
 
+# Domain lexicon: keywords per department and per category, from the taxonomy and general knowledge of
+# Korean district administration (not from any evaluation text). Korean entries match as substrings
+# of the text with spaces removed; English entries match as prefixes of words.
+LEXICON = {
+    "dep:parks": (
+        "공원 가로수 나무 녹지 놀이터 조경 가지치기 고사목 잔디 화단 숲 산책로 둘레길 등산로 수목 벚나무 은행나무 느티나무 플라타너스 묘목 잡초 풀베기 예초 꽃 정원 쉼터 벤치 운동기구 "
+        "공원화장실 녹조 생태 텃밭 근린공원 어린이공원 나뭇가지 가지 낙엽 그네 미끄럼틀 시소 분수 연못 꽃밭 녹지대 쓰러진나무 고사 말라 죽은나무 뿌리 풀 넝쿨 덩굴 솔방울 열매 공원등 "
+        "정자 파고라 약수터 산림 등산 숲길 생태공원 수변공원",
+        "park tree trees branch pruning prune garden green lawn grass playground bench trail hiking forest "
+        "flower weed leaves swing slide fountain pond branches roots leaf fallen dead shrub bushes pavilion "
+        "walking path woods",
+    ),
+    "dep:roads": (
+        "도로 보도 인도 포트홀 구멍 파손 가로등 보안등 표지판 이정표 빗물받이 배수구 맨홀 제설 아스팔트 보도블록 블록 차선 굴착 공사 도색 횡단보도 육교 지하차도 경계석 갓길 노면 "
+        "도로명 도로파손 움푹 패인 패임 울퉁불퉁 요철 싱크 보도블럭 점자블록 가드레일 방호벽 중앙분리대 반사경 도로반사경 터널 교량 다리 하수구 배수 물웅덩이 웅덩이 제설함 염화칼슘 "
+        "가로등이 꺼 불이꺼 깜빡 전봇대 신호등",
+        "road street sidewalk pavement pothole streetlight light lamp sign asphalt drain manhole snow removal "
+        "crosswalk lane curb paving tiles uneven cracked bump guardrail mirror tunnel bridge sewer gutter "
+        "puddle salt deicing post dark unlit flicker",
+    ),
+    "dep:traffic": (
+        "주차 불법주차 주정차 단속 견인 공영주차장 주차장 버스 정류장 승강장 택시 교통 신호 과속방지턱 과속 킥보드 자전거 방치차량 차량 노선 배차 카메라 거주자우선 정체 통행 일방통행 "
+        "어린이보호구역 이중주차 주차난 주차공간 주차면 장애인주차 공영 버스노선 마을버스 시내버스 배차간격 버스기사 정차 무정차 승차거부 미터기 부당요금 교통체증 교통량 신호주기 좌회전 "
+        "유턴 단속카메라 과속카메라 번호판 전동킥보드 공유킥보드 따릉이 공영자전거 통학로 스쿨존 정류소 버스도착",
+        "parking parked car cars bus buses taxi taxis traffic signal speed bump tow scooter bike bicycle "
+        "route stop shelter congestion driver meter double lot space towing abandoned license plate skipped "
+        "timetable fare refused ride overcharg jam u-turn left turn camera enforcement e-scooter school zone",
+    ),
+    "dep:sanitation": (
+        "쓰레기 수거 재활용 분리배출 분리수거 무단투기 음식물 종량제 봉투 대형폐기물 폐기물 청소 청소차 환경미화 폐가전 스티커 투기 헌옷 폐건전지 형광등 쓰레기통 쓰레기봉투 종량제봉투 "
+        "음식물쓰레기 재활용품 분리수거함 클린하우스 수거함 수거차량 미수거 수거안 쓰레기더미 불법투기 폐가구 매트리스 소파 이불 스티로폼 박스 폐지 담배꽁초 꽁초 길거리청소 낙엽청소 청소부 "
+        "미화원",
+        "trash garbage rubbish waste recycl dump dumping litter bin collection cleaning sweep bag sticker "
+        "furniture food recycling dumpster uncollected not collected pile dumped mattress sofa couch boxes "
+        "styrofoam cigarette butts street cleaner",
+    ),
+    "dep:environment": (
+        "소음 악취 냄새 대기 미세먼지 먼지 비산 수질 오염 매연 연기 공사소음 층간 진동 폐수 하천오염 녹조 해충 날파리 벌레 배기 공장 석면 소각 확성기 야간소음 생활소음 개짖는 짖는 "
+        "하수냄새 축사 퇴비 분뇨 비산먼지 방진막 세륜 불법소각 쓰레기소각 방류 기름 하천 거품 물고기 죽은 악취민원 환경오염 빛공해 소독약",
+        "noise noisy loud smell odor odour stink air pollution dust smoke fumes water pest insects vibration "
+        "exhaust factory asbestos burning construction loudspeaker barking at night sewage manure cloud net "
+        "waste wastewater oil river stream polluted dead fish foam light",
+    ),
+    "dep:safety": (
+        "재난 침수 홍수 결빙 빙판 얼음 산사태 붕괴 무너 축대 옹벽 균열 위험 안전점검 cctv 비상벨 낙석 태풍 폭우 대피 싱크홀 땅꺼짐 난간 추락 가스 누전 전선 화재 소화기 범람 "
+        "하천 물이차 잠겼 위험물 위험시설 붕괴위험 담장 석축 기울어 기울 쏟아 흘러내 토사 절개지 맨홀뚜껑 뚜껑이 열려 구멍 늘어진 끊어진 감전 가스냄새 가스누출 폭발 화재위험 불씨 "
+        "소화전 대피소 재난문자 배수펌프 역류 물난리 잠겨 잠김 하천수위 폭설 한파 폭염 무더위쉼터 안전펜스 안전난간 추락위험 방범 방범등 어두운 골목 범죄 씨씨티비",
+        "disaster flood flooding ice icy frozen slippery landslide collapse crack wall danger dangerous "
+        "hazard safety cctv emergency bell rockfall typhoon storm evacuat sinkhole railing fall gas leak wire "
+        "fire extinguisher collapsing leaning tilted retaining cracks falling rocks loose manhole cover open "
+        "hole live exposed wires hanging electric shock smell explosion hydrant shelter flooded underwater "
+        "submerged overflow heavy rain heatwave heat guard rail crime dark alley security camera",
+    ),
+    "dep:welfare": (
+        "어르신 노인 경로당 장애인 장애 기초생활 수급 생계 지원금 복지 아동 아이돌봄 돌봄 가족 한부모 다문화 독거 1인가구 고독사 긴급 바우처 기초연금 노인일자리 휠체어 급식 저소득 "
+        "차상위 보육 어린이집 홀로 혼자사시 독거노인 노인정 경로 치매어르신 요양 장애인콜택시 활동지원 기초수급 수급자 생계급여 주거급여 긴급지원 긴급복지 복지관 사회복지 아동수당 양육 "
+        "출산 산후 결식 무료급식 도시락 푸드뱅크 후원 기부 주거취약 쪽방 노숙",
+        "elderly senior old people disabled disability wheelchair welfare benefit support allowance "
+        "livelihood child care childcare family families alone lonely poverty low-income daycare lives living "
+        "grandmother grandfather nursing dementia person center social worker newborn single mother parent "
+        "free meals food bank homeless poor",
+    ),
+    "dep:economy": (
+        "소상공인 상인 가게 상점 상가 골목상권 전통시장 상점가 일자리 취업 창업 폐업 자영업 지역화폐 상품권 착한가격 매출 손님 점포 푸드트럭 구인 골목시장 재래시장 상권 자영업자 영세 "
+        "소상공인지원 대출지원 경영안정 창업지원 일자리센터 취업박람회 공공일자리 청년일자리 구직 임대료 젠트리 공실 빈점포 간판지원 상인회 장날 배달앱 공공배달 지역상품권 온누리",
+        "small business shop shops store market merchant jobs job employment startup start-up voucher "
+        "customers owner shopkeeper merchants rent vacant fair center unemployed hiring local currency gift "
+        "certificate delivery app",
+    ),
+    "dep:building": (
+        "불법건축 무허가 건축 건축허가 용도변경 빈집 폐가 주택 아파트 관리사무소 관리소 입주자대표 입대의 관리비 장기수선 현수막 옥외광고 간판 불법광고 전단 재개발 재건축 조립식 옥탑 "
+        "증축 공사장 크레인 타워크레인 빌라 불법증축 불법용도 무단증축 위반건축물 건축물 건물주 집주인 세입자 전세 월세 임대 공동주택 아파트단지 입주민 관리규약 동대표 하자 누수 곰팡이 "
+        "층간 공사허가 철거 폐건물 흉가 불법현수막 전단지 에어라이트 입간판 돌출간판 불법간판 광고물",
+        "illegal construction building permit empty house vacant housing apartment management banner "
+        "billboard advertis signboard redevelopment renovation extension crane unauthorized landlord tenant "
+        "lease complex office residents association leak mold demolition abandoned banners flyers posters "
+        "leaflets sign board",
+    ),
+    "dep:health": (
+        "보건소 보건지소 보건 건강 흡연 금연 담배 흡연구역 식품위생 위생 식당 식중독 유기견 유기동물 떠돌이 길고양이 고양이 들개 모기 방역 소독 진료 예방접종 접종 백신 검진 치매 감염 "
+        "쥐 비둘기 의료 병원 약국 감염병 코로나 독감 예방주사 결핵 건강검진 금연구역 흡연부스 간접흡연 길냥이 캣맘 들고양이 유기묘 동물보호 반려견 목줄 입마개 개물림 배설물 방역소독 "
+        "살충 모기유충 진드기 바퀴벌레 쥐떼 위생불량 유통기한 식품 위생점검 정신건강 마음건강",
+        "health clinic smoking smoke cigarette food hygiene restaurant stray dog dogs cat cats animal "
+        "mosquito mosquitoes disinfect vaccin checkup doctor infection rats pigeons hospital pharmacy flu "
+        "covid tuberculosis check non-smoking no secondhand shelter leash muzzle bite poop disinfection "
+        "spraying ticks cockroach expired inspection mental",
+    ),
+    "dep:culture": (
+        "도서관 축제 체육 체육관 체육시설 수영장 운동장 경기장 게이트볼 문화 공연 공연장 전시 문화센터 프로그램 강좌 관광 행사 생활체육 테니스 축구장 야구장 배드민턴 작은도서관 "
+        "구립도서관 열람실 대출 반납 책 도서 독서 체육센터 국민체육센터 헬스장 풋살 족구 파크골프 게이트볼장 배드민턴장 음악회 영화 축제장 문화행사 관광객 관광지 문화재 유적 박물관 "
+        "미술관 평생학습 수강 동아리",
+        "library libraries festival sports sport gym swimming pool stadium court culture cultural concert "
+        "performance exhibition programme program class tourism tourist event tennis soccer football book "
+        "books reading room borrow return fitness center futsal park golf movie tourists heritage museum "
+        "gallery lifelong learning course lessons club",
+    ),
+    "dep:admin": (
+        "구청 민원실 민원 창구 공무원 직원 불친절 친절 수수료 서류 발급 증명서 등본 초본 주민센터 행정복지센터 동사무소 전입신고 통장 반장 주민자치 주민자치위원회 소식지 홈페이지 전화 "
+        "응대 점심시간 번호표 대기 인감 여권 민원처리 민원서류 무인발급기 발급기 등기 인감증명 가족관계 전입 전출 주민등록 외국인등록 공무원태도 반말 불친절한 담당자 답변 회신 처리기한 "
+        "접수 주민센터직원 동장 통반장 주민자치회 주민총회 위원장 선출 회의실 대관 행정 업무시간 토요일 야간민원 세금 지방세 과태료 고지서 납부",
+        "district office community center centre counter civil servant staff official rude fee fees document "
+        "certificate form website homepage phone reception passport registration complaint issuance kiosk "
+        "resident foreigner arc alien no answer reply deadline dong service tax taxes fine notice payment "
+        "opening hours saturday",
+    ),
+    "cat:safety": (
+        "위험 다칠 다쳐 사고 넘어 미끄러 빙판 얼어 붕괴 무너 쓰러질 떨어질 떨어져 추락 감전 가스 냄새가나 화재 연기 침수 물이차 잠겼 급해 급합 빨리 긴급 지금 당장 아이들 어린이 "
+        "다치 다칠뻔 넘어졌 넘어질 미끄러졌 부딪 깔릴 떨어질뻔 물에빠 익사 질식 폭발 터질 감전될 무너질 쓰러질것 큰일 사고날 사고나 위험해 위험합 아찔 조마조마 무서워",
+        "danger dangerous hazard hurt injur accident fall fell slip collapse shock gas fire smoke flood "
+        "urgent immediately now emergency kids children almost nearly hit could will someone get injured "
+        "drown explode electrocut about to scary before",
+    ),
+    "cat:gratitude": (
+        "감사 고맙 고마워 수고 덕분 칭찬 최고 훌륭 친절하 응원 힘내",
+        "thank thanks grateful appreciate great job excellent kind wonderful praise",
+    ),
+    "cat:suggestion": (
+        "좋겠 어떨까 어떨지 설치해주 만들어주 생기면 도입 신설 제안 추가로 늘려주 있었으면 해주면 해주시면 만들면 생겼으면 설치하면 있으면 운영하면 도입하면 하면어떨 건의 아이디어 제안드",
+        "suggest suggestion how about would be nice could you add new idea install introduce please build "
+        "what it great propose the district start a program",
+    ),
+    "cat:improvement": (
+        "바꿔 변경 개선 기준 규정 절차 시간 연장 수수료 온라인 간소화 늘려 줄여 허용 요일 운영시간 제도 바꿔주 바꾸면 변경해 개선해 완화 확대 연장해 단축 늘리 줄이 폐지 허용해 "
+        "기준을 규정을 조례 절차를 방식을 시스템 예약 신청방법 온라인으로 카드결제 영어",
+        "change rule rules procedure policy hours extend fee online allow simplif system form criteria should "
+        "please make it possible only accept requirement regulation booking card payment english version",
+    ),
+    "cat:other": (
+        "테스트 광고 대출 당첨 클릭 잘못 보냈 무시 수신 확인용 ㅋㅋㅋ",
+        "test testing wrong number loan winner click prize ignore",
+    ),
+    "cat:complaint": (
+        "안돼 안되 고장 방치 해주세요 민원 불법 왜 언제 며칠째 계속 매일 안되나요 인가요 건가요 나요 맞나요 되나요 않나요 어떻게 된 답답 짜증 불편 항의 시정 조치 처리해 치워 고쳐 "
+        "해결",
+        "broken not working still again every why when please fix complain is it legal isn't can't cannot "
+        "nobody repair remove clean up",
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Prediction:
     category: str               # taxonomy key, after the safety threshold rule
@@ -109,12 +258,14 @@ class Prediction:
 
     @property
     def confidence(self) -> float:
-        """The routing confidence: the calibrated probability that the destination is right.
+        """The routing confidence: the calibrated probability that the case's destination is right.
 
-        The routing decision is the department (the destination desk); misroute/triage are about the
-        destination, so the confidence is the department's calibrated probability. A text raised to
-        `safety` by the low safety threshold keeps its department's confidence (a min() with the
-        category's probability would send every such alarm to triage, the slow path).
+        The routing decision is the destination desk, and misroute/triage are about the destination,
+        so this is the joint figure P(the text has an owner) * P(department | owned) (or
+        P(gratitude or other) when it goes to communication): `department_confidence`. It is not
+        min(category, department): a text raised to `safety` by the low safety threshold has a low
+        category probability by design, and a min() would send every such alarm to triage (the slow
+        path); a complaint/improvement doubt does not change the desk either.
         """
         return self.department_confidence
 
@@ -210,8 +361,103 @@ def morphemes(text: str) -> str:
     return " ".join(out)
 
 
-def _identity(x):
-    return x
+
+# Rule-based Korean stemming: a fast stand-in for a morphological analyser (strips the common
+# particles and verb endings from each word; English words are cut to their first 6 letters).
+_SUFFIXES = sorted(set("""
+이에요 예요 입니다 습니다 합니다 됩니다 했어요 해요 해서 했는데 하는데 하고 하게 하면 해주세요 해주시 해줘요 해줘
+주세요 주시 어요 아요 았어요 었어요 네요 는데 는데요 은데 인데 인데요 이라 라고 다고 에서 에서도 에게 한테 께서 까지 부터 
+으로 로 으로는 로는 이랑 랑 하고 과 와 의 에 에는 을 를 이 가 은 는 도 만 요 고 서 며 면 게 지 죠 나 니 냐 야 
+이고 이며 이나 처럼 보다 마다 밖에 들 들이 들은 들을 들도 들의 됐어요 됐는데 되어 되는 돼서 돼요 돼 된 될 되 
+""".split()), key=len, reverse=True)
+_HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+|[a-z]+")
+
+
+_SUFFIX_SET = frozenset(_SUFFIXES)
+_SUFFIX_LENS = sorted({len(s) for s in _SUFFIXES}, reverse=True)
+
+
+def stems(text: str) -> str:
+    out = []
+    for w in _HANGUL_WORD.findall(text):
+        if w.isascii():
+            out.append(w[:6])
+            continue
+        for n in _SUFFIX_LENS:
+            # keep at least two syllables of stem (one when the suffix is a single particle)
+            if len(w) >= n + (1 if n == 1 else 2) and w[-n:] in _SUFFIX_SET:
+                w = w[:-n]
+                break
+        out.append(w)
+    return " ".join(out)
+
+
+class LexiconVectorizer:
+    """Fixed features from LEXICON: one indicator per keyword (L2-normalised) plus, per group
+    (department or category), log(1 + number of its keywords in the text)."""
+
+    def __init__(self, group_weight: float = 0.5):
+        self.group_weight = group_weight
+        ko, en = [], []
+        for group, (ko_words, en_words) in LEXICON.items():
+            ko += [(group, w) for w in ko_words.split()]
+            en += [(group, w) for w in en_words.split() if len(w) >= 3 and w not in _STOP]
+        self.groups = sorted(LEXICON)
+        terms = [f"{g}|{w}" for g, w in ko + en]
+        self.ko, self.en = ko, en
+        self.ko_index: dict[str, list] = {}
+        for g, w in ko:
+            self.ko_index.setdefault(w[:2], []).append((g, w))
+        self.en_index: dict[str, list] = {}
+        for g, w in en:
+            self.en_index.setdefault(w, []).append((g, w))
+        self.max_en = max((len(w) for _, w in en), default=3)
+        names = list(dict.fromkeys(terms)) + [f"{g}|*" for g in self.groups]
+        self.vocabulary_ = {t: i for i, t in enumerate(names)}
+        self.idf_ = np.ones(len(names), dtype=np.float32)
+
+    def fit_transform(self, texts):
+        return self.transform(texts)
+
+    def fit(self, texts):
+        return self
+
+    def get_feature_names_out(self):
+        names = [None] * len(self.vocabulary_)
+        for t, i in self.vocabulary_.items():
+            names[i] = t
+        return np.array(names, dtype=object)
+
+    def transform(self, texts):
+        rows, cols, vals = [], [], []
+        voc = self.vocabulary_
+        for r, text in enumerate(texts):
+            flat = text.replace(" ", "")
+            words = _WORD.findall(text)
+            hits = set()
+            for i in range(len(flat)):
+                for key in (flat[i], flat[i:i + 2]):
+                    for g, w in self.ko_index.get(key, ()):
+                        if flat.startswith(w, i):
+                            hits.add((g, w))
+            for tok in set(words):
+                for n in range(3, min(len(tok), self.max_en) + 1):
+                    for g, w in self.en_index.get(tok[:n], ()):
+                        hits.add((g, w))
+            counts: dict[str, int] = {}
+            kw = [voc[f"{g}|{w}"] for g, w in hits if f"{g}|{w}" in voc]
+            for g, _ in hits:
+                counts[g] = counts.get(g, 0) + 1
+            if kw:
+                v = 1.0 / math.sqrt(len(kw))
+                for c in kw:
+                    rows.append(r); cols.append(c); vals.append(v)
+            for g, n in counts.items():
+                c = voc.get(f"{g}|*")
+                if c is not None:
+                    rows.append(r); cols.append(c); vals.append(self.group_weight * math.log1p(n))
+        return sp.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)),
+                             shape=(len(texts), len(voc)), dtype=np.float32)
 
 
 # ----------------------------------------------------------------------------- feature blocks
@@ -230,19 +476,53 @@ def _make_vectorizer(name: str, params: dict) -> TfidfVectorizer:
         return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), **common)
     if name == "morph":
         return TfidfVectorizer(analyzer="word", token_pattern=r"\S+", ngram_range=(1, 2), **common)
+    if name == "stem":
+        return TfidfVectorizer(analyzer="word", token_pattern=r"\S+", ngram_range=(1, 2), **common)
+    if name == "lex":
+        return LexiconVectorizer(params.get("lex_group_weight", 0.5))
     raise ValueError(f"unknown feature block {name!r}")
 
 
 def _block_input(name: str, cleaned: list[str], params: dict, morph_cache: list[str] | None = None) -> list[str]:
-    if name in ("char", "word"):
+    if name in ("char", "word", "lex"):
         return cleaned
     if name == "nospace":
         return [_nospace(t) for t in cleaned]
     if name == "tail":
         return [tail(t, params["tail_chars"]) for t in cleaned]
+    if name == "stem":
+        return [stems(t) for t in cleaned]
     if name == "morph":
         return morph_cache if morph_cache is not None else [morphemes(t) for t in cleaned]
     raise ValueError(name)
+
+
+def _transform(v, docs: list[str]):
+    """v.transform(docs); small batches skip scikit-learn's per-call input validation (several ms a
+    call, which dominated single-text prediction). Same result: sublinear tf * idf, L2 norm."""
+    if len(docs) >= 32 or not isinstance(v, TfidfVectorizer) or not (v.sublinear_tf and v.norm == "l2" and v.use_idf):
+        return v.transform(docs)  # batches: scikit-learn's counting is faster and its overhead amortised
+    analyze = v.build_analyzer()
+    vocabulary = v.vocabulary_
+    indptr, indices, counts = [0], [], []
+    for doc in docs:
+        row: dict[int, int] = {}
+        for token in analyze(doc):
+            j = vocabulary.get(token)
+            if j is not None:
+                row[j] = row.get(j, 0) + 1
+        keys = sorted(row)
+        indices.extend(keys)
+        counts.extend(row[k] for k in keys)
+        indptr.append(len(indices))
+    idx = np.asarray(indices, dtype=np.int32)
+    data = (1.0 + np.log(np.asarray(counts, dtype=np.float64))) * v.idf_[idx]
+    ptr = np.asarray(indptr, dtype=np.int32)
+    lengths = np.diff(ptr)
+    rows = np.repeat(np.arange(len(docs)), lengths)
+    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(docs)))
+    data = data / np.repeat(np.where(norms > 0, norms, 1.0), lengths)
+    return sp.csr_matrix((data.astype(np.float32), idx, ptr), shape=(len(docs), len(v.idf_)))
 
 
 class _Features:
@@ -264,7 +544,7 @@ class _Features:
         return sp.hstack(mats, format="csr", dtype=np.float32)
 
     def transform(self, cleaned: list[str], morph: list[str] | None = None):
-        mats = [self.vectorizers[b].transform(_block_input(b, cleaned, self.params, morph))
+        mats = [_transform(self.vectorizers[b], _block_input(b, cleaned, self.params, morph))
                 * self.params["block_weights"].get(b, 1.0) for b in self.blocks]
         return sp.hstack(mats, format="csr", dtype=np.float32)
 
@@ -272,7 +552,8 @@ class _Features:
         names, start = [], 0
         for b in self.blocks:
             v = self.vectorizers[b]
-            v.stop_words_ = None  # sklearn keeps every pruned term otherwise: not needed, large
+            if hasattr(v, "stop_words_"):
+                v.stop_words_ = None  # sklearn keeps every pruned term otherwise: not needed, large
             n = len(v.vocabulary_)
             self.offsets[b] = start
             start += n
@@ -293,6 +574,8 @@ class _Features:
             old_terms = v.get_feature_names_out()
             kept_idx = np.flatnonzero(sub)
             v.vocabulary_ = {old_terms[i]: j for j, i in enumerate(kept_idx)}
+            if isinstance(v, LexiconVectorizer):
+                v.vocabulary_ = {old_terms[i]: j for j, i in enumerate(kept_idx)}
             v.idf_ = v.idf_[kept_idx]
             start += n
         self._index()
@@ -342,16 +625,24 @@ class _Head:
         return _softmax(self.logits(X) / self.temperature)
 
 
-def _fit_head(X, y: list[str], classes: tuple[str, ...], C: float, class_weight, sample_weight=None) -> _Head:
+def _fit_head(X, y, classes: tuple[str, ...], params: dict, C: float) -> _Head:
+    from sklearn.svm import LinearSVC
+
+    y = list(y)
     present = sorted(set(y), key=classes.index)
-    clf = LogisticRegression(C=C, max_iter=3000, class_weight=class_weight, tol=1e-4)
-    clf.fit(X, y, sample_weight=sample_weight)
     coef = np.zeros((len(classes), X.shape[1]), dtype=np.float32)
     intercept = np.full(len(classes), -30.0)  # a class never seen in training is never predicted
-    if len(present) == 2:  # binary LR: one row of coefficients
+    if len(present) == 1:
+        intercept[classes.index(present[0])] = 30.0
+        return _Head(classes, coef, intercept)
+    if params.get("classifier", "svc") == "lr":
+        clf = LogisticRegression(C=C, max_iter=3000, class_weight=params["class_weight"])
+    else:
+        clf = LinearSVC(C=C, class_weight=params["class_weight"], max_iter=5000)
+    clf.fit(X, y)
+    if len(present) == 2:  # binary: one row of coefficients
         i0, i1 = classes.index(clf.classes_[0]), classes.index(clf.classes_[1])
-        coef[i1] = clf.coef_[0] / 2
-        coef[i0] = -clf.coef_[0] / 2
+        coef[i1], coef[i0] = clf.coef_[0] / 2, -clf.coef_[0] / 2
         intercept[i1], intercept[i0] = clf.intercept_[0] / 2, -clf.intercept_[0] / 2
     else:
         for row, c in enumerate(clf.classes_):
@@ -412,7 +703,7 @@ class Model:
                 out.append(_fallback())
                 continue
             category, category_conf = decide_category(pc[i], self.safety_threshold)
-            department, department_conf = decide_department(category, pc[i], pd[i])
+            department, department_conf = decide_department(category, pc[i], pd[i], self.params.get("confidence", "joint"))
             expl = self._explain(X, i, text, dep_idx[department], cat_idx[category])
             out.append(Prediction(category, category_conf, department, department_conf, expl))
         return out
@@ -422,8 +713,8 @@ class Model:
     def _explain(self, X, i: int, text: str, dep_row: int, cat_row: int, k: int = 6) -> list[str]:
         """The words of the text whose features weighed most for the department (then the category)."""
         try:
-            row = X.getrow(i)
-            idx, vals = row.indices, row.data
+            lo, hi = X.indptr[i], X.indptr[i + 1]
+            idx, vals = X.indices[lo:hi], X.data[lo:hi]
             if len(idx) == 0:
                 return []
             words = _words(text)
@@ -442,25 +733,29 @@ class Model:
         except Exception:
             return []
 
-    def _word_scores(self, idx, vals, head: _Head, row: int, words: list[str]) -> dict[str, float]:
-        """Per word of the text: the summed contribution of the features that occur in it."""
+    def _word_scores(self, idx, vals, head: _Head, row: int, words: list[str], top: int = 30) -> dict[str, float]:
+        """Per word of the text: the summed contribution of the strongest features that occur in it."""
         coef = head.coef[:, idx]
         contrib = vals * (coef[row] - coef.mean(axis=0))  # relative to the average class
-        names = self.features.names[idx]
+        order = np.argsort(-contrib)[:top]
         scores: dict[str, float] = {}
-        for name, c in zip(names, contrib):
+        for j in order:
+            c = float(contrib[j])
             if c <= 0:
-                continue
-            block, term = name.split(":", 1)
+                break
+            block, term = self.features.names[idx[j]].split(":", 1)
+            if block == "lex":
+                term = term.split("|", 1)[1]
+                if term == "*":
+                    continue
             term = term.strip()
-            if len(term) < 2 and block != "morph":
-                continue
-            if block == "morph":
+            if block in ("stem", "morph", "word"):
                 term = term.split(" ")[0]
-                term = term[:-1] if term.endswith("다") and len(term) > 2 else term
-            hits = [w for w in words if (term in w) or (block == "nospace" and term in w.replace(" ", ""))]
-            if not hits:
+                if block == "morph" and term.endswith("다") and len(term) > 2:
+                    term = term[:-1]
+            if len(term) < 2:
                 continue
+            hits = [w for w in words if term in w]
             for w in hits:
                 scores[w] = scores.get(w, 0.0) + c / len(hits)
         return scores
@@ -490,8 +785,20 @@ class Model:
 _WORD = re.compile(r"[\w']+")
 
 
+_STOP = frozenset(("""the and for with this that there are was were have has not but you your our from
+they them their its it's i'm please could would can will just very near next about been into also how what make new should only still when who why""" + " is it isn't can't cannot before someone").split())
+
+
+_KO_FILLER = frozenset("""있어요 있습니다 있는데 있는 있고 있어서 그래서 그런데 그리고 하지만 해주세요 부탁드립니다
+부탁드려요 합니다 했어요 하는데 너무 정말 진짜 아주 좀 저희 우리 제가 저는 이거 그거 여기 거기 지금 오늘 어제 계속
+때문에 같아요 같습니다 싶어요 없어요 없습니다 됩니다 되는 하는 하고 해서 안녕하세요 입니다""".split())
+
+
 def _words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text) if len(w) >= 2 and not w.isdigit() and w != "0"]
+    """The words an explanation may show: no numbers, no folded digits, no stop words or fillers."""
+    return [w for w in _WORD.findall(text)
+            if len(w) >= 2 and "0" not in w and w not in _KO_FILLER
+            and not (w.isascii() and (len(w) < 3 or w in _STOP))]
 
 
 def _fallback() -> Prediction:
@@ -507,19 +814,24 @@ def decide_category(p_cat: np.ndarray, safety_threshold: float) -> tuple[str, fl
     return CATEGORIES[j], float(p_cat[j])
 
 
-def decide_department(category: str, p_cat: np.ndarray, p_dep: np.ndarray) -> tuple[str, float]:
-    """The department and the calibrated probability that the destination is right.
+def decide_department(category: str, p_cat: np.ndarray, p_dep: np.ndarray, mode: str = "joint") -> tuple[str, float]:
+    """The department and the calibrated probability that the case's destination is right.
 
-    gratitude/other go to communication: its probability is the larger of the category head's
-    P(gratitude or other) and the department head's P(communication). Otherwise the department
-    head's top department that is not communication... unless communication is its clear top.
+    p_dep is the department head's distribution over the departments that own cases (it is trained
+    without gratitude/other texts); P(no owner) = P(gratitude) + P(other) from the category head.
+    gratitude/other -> communication with probability P(no owner); otherwise the top owner with
+    P(owner) * (1 - P(no owner)) ("joint") or P(owner) alone ("department").
     """
-    i_comm = DEPARTMENTS.index(COMMUNICATION)
+    p_no_owner = float(p_cat[CATEGORIES.index("gratitude")] + p_cat[CATEGORIES.index("other")])
     if category in NO_OWNER:
-        p_no_owner = float(p_cat[CATEGORIES.index("gratitude")] + p_cat[CATEGORIES.index("other")])
-        return COMMUNICATION, max(p_no_owner, float(p_dep[i_comm]))
-    j = int(np.argmax(p_dep))
-    return DEPARTMENTS[j], float(p_dep[j])
+        return COMMUNICATION, p_no_owner
+    p = p_dep.copy()
+    p[DEPARTMENTS.index(COMMUNICATION)] = 0.0
+    j = int(np.argmax(p))
+    conf = float(p[j]) / max(float(p.sum()), 1e-12)
+    if mode == "joint":
+        conf *= 1.0 - p_no_owner
+    return DEPARTMENTS[j], conf
 
 
 # ----------------------------------------------------------------------------- training
@@ -586,6 +898,8 @@ def train(examples: list[dict], *, progress: Callable[[str, int, int], None] | N
     """Trains both heads on examples (dicts with "text", "category", "department")."""
     p = json.loads(json.dumps(DEFAULT_PARAMS))
     if params:
+        params = json.loads(json.dumps(params))
+        p["block_weights"].update(params.pop("block_weights", {}))
         p.update(params)
     started = time.perf_counter()
     report = progress or (lambda stage, i, n: None)
@@ -598,56 +912,70 @@ def train(examples: list[dict], *, progress: Callable[[str, int, int], None] | N
     if p["taxonomy_pseudo_examples"]:
         examples = examples + _pseudo_examples()
     folds = max(2, int(p["folds"]))
-    steps = folds + 2
-    report("features", 0, steps)
 
     cleaned = [clean(e["text"]) for e in examples]
     morph = [morphemes(t) for t in cleaned] if "morph" in p["features"] else None
     y_cat = np.array([e["category"] for e in examples])
     y_dep = np.array([e["department"] for e in examples])
     is_pseudo = np.array([bool(e.get("pseudo")) for e in examples])
+    owned = y_dep != COMMUNICATION
 
-    # Out-of-fold logits: temperature for calibration and the safety threshold.
+    def fit(idx):
+        feats = _Features(p)
+        X = feats.fit_transform([cleaned[i] for i in idx], [morph[i] for i in idx] if morph else None)
+        ch = _fit_head(X, y_cat[idx], CATEGORIES, p, p["C_category"])
+        own = np.flatnonzero(owned[idx])
+        dh = _fit_head(X[own], y_dep[idx][own], DEPARTMENTS, p, p["C_department"])
+        return feats, ch, dh, X
+
+    # Out-of-fold scores: temperatures (calibration) and the safety threshold.
+    real_idx = np.flatnonzero(~is_pseudo)
     oof_cat = np.zeros((len(examples), len(CATEGORIES)))
     oof_dep = np.zeros((len(examples), len(DEPARTMENTS)))
-    real_idx = np.flatnonzero(~is_pseudo)
     strat = y_cat[real_idx]
-    n_splits = min(folds, max(2, int(min(np.unique(strat, return_counts=True)[1]))))
-    skf = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=0)
-    for f, (tr, te) in enumerate(skf.split(real_idx, strat)):
-        report("cross-validation", f + 1, steps)
-        tr_idx = np.concatenate([real_idx[tr], np.flatnonzero(is_pseudo)])
-        te_idx = real_idx[te]
-        feats = _Features(p)
-        Xtr = feats.fit_transform([cleaned[i] for i in tr_idx], [morph[i] for i in tr_idx] if morph else None)
-        Xte = feats.transform([cleaned[i] for i in te_idx], [morph[i] for i in te_idx] if morph else None)
-        ch = _fit_head(Xtr, list(y_cat[tr_idx]), CATEGORIES, p["C_category"], p["class_weight"])
-        dh = _fit_head(Xtr, list(y_dep[tr_idx]), DEPARTMENTS, p["C_department"], p["class_weight"])
-        oof_cat[te_idx] = ch.logits(Xte)
-        oof_dep[te_idx] = dh.logits(Xte)
+    smallest = int(min(np.unique(strat, return_counts=True)[1]))
+    cv_ok = smallest >= 2 and len(real_idx) >= 20
+    n_splits = min(folds, smallest) if cv_ok else 0
+    report("cross-validation", 0, max(n_splits, 1))
+    if cv_ok:
+        skf = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=0)
+        for f, (tr, te) in enumerate(skf.split(real_idx, strat)):
+            tr_idx = np.concatenate([real_idx[tr], np.flatnonzero(is_pseudo)])
+            te_idx = real_idx[te]
+            feats, ch, dh, _ = fit(tr_idx)
+            Xte = feats.transform([cleaned[i] for i in te_idx], [morph[i] for i in te_idx] if morph else None)
+            oof_cat[te_idx] = ch.logits(Xte)
+            oof_dep[te_idx] = dh.logits(Xte)
+            report("cross-validation", f + 1, n_splits)
+    else:  # too few texts to cross-validate: no calibration, a conservative safety threshold
+        report("cross-validation", 1, 1)
 
     yc = np.array([CATEGORIES.index(c) for c in y_cat[real_idx]])
     yd = np.array([DEPARTMENTS.index(d) for d in y_dep[real_idx]])
-    t_cat = _fit_temperature(oof_cat[real_idx], yc)
-    t_dep = _fit_temperature(oof_dep[real_idx], yd)
+    own_real = owned[real_idx]
+    if cv_ok:
+        t_cat = _fit_temperature(oof_cat[real_idx], yc)
+        t_dep = _fit_temperature(oof_dep[real_idx][own_real], yd[own_real]) if own_real.any() else 1.0
+    else:
+        t_cat = t_dep = 1.0
     pc_oof = _softmax(oof_cat[real_idx] / t_cat)
     pd_oof = _softmax(oof_dep[real_idx] / t_dep)
     is_safety = yc == CATEGORIES.index("safety")
-    safety_threshold = choose_safety_threshold(pc_oof[:, CATEGORIES.index("safety")], is_safety,
-                                               p["safety_target_recall"], tuple(p["safety_threshold_bounds"]))
+    if cv_ok:
+        safety_threshold = choose_safety_threshold(pc_oof[:, CATEGORIES.index("safety")], is_safety,
+                                                   p["safety_target_recall"], tuple(p["safety_threshold_bounds"]))
+    else:
+        safety_threshold = 0.3
 
-    report("final model", folds + 1, steps)
-    feats = _Features(p)
-    X = feats.fit_transform(cleaned, morph)
-    ch = _fit_head(X, list(y_cat), CATEGORIES, p["C_category"], p["class_weight"])
-    dh = _fit_head(X, list(y_dep), DEPARTMENTS, p["C_department"], p["class_weight"])
-    # prune features whose weights are negligible in both heads
-    keep = (np.abs(ch.coef).max(axis=0) > 1e-4) | (np.abs(dh.coef).max(axis=0) > 1e-4)
+    report("final model", 0, 1)
+    feats, ch, dh, X = fit(np.arange(len(examples)))
+    # drop features whose weights are negligible in both heads (smaller artifact, faster transform)
+    keep = (np.abs(ch.coef).max(axis=0) > 1e-5) | (np.abs(dh.coef).max(axis=0) > 1e-5)
     feats.keep(keep)
-    ch.coef, dh.coef = ch.coef[:, keep], dh.coef[:, keep]
+    ch.coef, dh.coef = np.ascontiguousarray(ch.coef[:, keep]), np.ascontiguousarray(dh.coef[:, keep])
     ch.temperature, dh.temperature = t_cat, t_dep
 
-    oof_metrics = _oof_metrics(pc_oof, pd_oof, yc, yd, safety_threshold)
+    oof_metrics = _oof_metrics(pc_oof, pd_oof, yc, yd, safety_threshold, p["confidence"]) if cv_ok else {}
     metadata = {
         "trained_on": len(real),
         "pseudo_examples": int(is_pseudo.sum()),
@@ -663,7 +991,7 @@ def train(examples: list[dict], *, progress: Callable[[str, int, int], None] | N
         "train_seconds": round(time.perf_counter() - started, 2),
         "code": _code_hash()[:12],
     }
-    report("done", steps, steps)
+    report("final model", 1, 1)
     return Model(feats, ch, dh, safety_threshold, p, version, metadata)
 
 
@@ -674,10 +1002,12 @@ def _count(items) -> dict:
     return out
 
 
-def _oof_metrics(pc, pd, yc, yd, safety_threshold) -> dict:
+def _oof_metrics(pc, pd, yc, yd, safety_threshold, mode="joint") -> dict:
     """Out-of-fold figures on the training data (k-fold inside train)."""
     cats = [decide_category(row, safety_threshold)[0] for row in pc]
-    deps = [decide_department(c, rc, rd)[0] for c, rc, rd in zip(cats, pc, pd)]
+    decided = [decide_department(c, rc, rd, mode) for c, rc, rd in zip(cats, pc, pd)]
+    deps = [d for d, _ in decided]
+    conf = np.array([c for _, c in decided])
     true_c = [CATEGORIES[i] for i in yc]
     true_d = [DEPARTMENTS[i] for i in yd]
     f1s = []
@@ -688,8 +1018,10 @@ def _oof_metrics(pc, pd, yc, yd, safety_threshold) -> dict:
         if tp + fp + fn:
             f1s.append(2 * tp / (2 * tp + fp + fn))
     n_s = sum(b == "safety" for b in true_c)
+    right = np.array([a == b for a, b in zip(deps, true_d)])
     return {
         "oof_category_macro_f1": round(float(np.mean(f1s)), 4),
-        "oof_department_accuracy": round(float(np.mean([a == b for a, b in zip(deps, true_d)])), 4),
+        "oof_department_accuracy": round(float(right.mean()), 4),
         "oof_safety_recall": round(sum(a == "safety" and b == "safety" for a, b in zip(cats, true_c)) / n_s, 4) if n_s else None,
+        "oof_confidence_mean": round(float(conf.mean()), 4),
     }

@@ -1,0 +1,196 @@
+"""Classifier ablation: each feature set alone and together, on each evaluation set.
+
+    .venv/bin/python bench/classifier_bench.py [--quick] [--out bench/out/classifier.json]
+
+For every configuration:
+  held-out: trained on the train split of routing.corpus.seed_examples(), evaluated on the held-out
+            split, reported apart for the seed-style texts and the real-style (realstyle_train) texts;
+  real-style eval: trained on all the training data, evaluated on routing/data/realstyle_eval.jsonl
+            (when present; never trained or tuned on).
+The routing threshold is the one recommended on the held-out split (lowest misroute with triage
+<= 25%); the real-style eval is scored at that same threshold (and its own recommendation is shown
+for information only). Speed: texts per CPU-second through Model.predict (one core), batches of all held-out texts.
+Prints a Markdown table (pasted into bench/CLASSIFIER.md) and writes the raw figures as JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from routing import corpus  # noqa: E402
+from routing.evaluate import evaluate, routing_rates  # noqa: E402
+from routing.model import Model, train  # noqa: E402
+
+CONFIGS = [
+    ("char (baseline features)", {"features": ["char"]}),
+    ("stem", {"features": ["stem"]}),
+    ("lex", {"features": ["lex"]}),
+    ("morph (kiwi)", {"features": ["morph"]}),
+    ("char+stem", {"features": ["char", "stem"]}),
+    ("char+lex", {"features": ["char", "lex"]}),
+    ("char+stem+lex (default)", {}),
+    ("char+stem+lex, no pseudo-examples", {"taxonomy_pseudo_examples": False}),
+    ("char+stem+lex+morph", {"features": ["char", "stem", "lex", "morph"]}),
+    ("char+stem+lex+tail", {"features": ["char", "stem", "lex", "tail"]}),
+    ("char+stem+lex+word", {"features": ["char", "stem", "lex", "word"]}),
+    ("char+nospace+stem+lex", {"features": ["char", "nospace", "stem", "lex"]}),
+    ("default, confidence = P(department) only", {"confidence": "department"}),
+    ("default, logistic regression heads", {"classifier": "lr", "C_category": 10.0, "C_department": 10.0}),
+]
+QUICK = {"char (baseline features)", "char+stem+lex (default)", "char+stem+lex+morph"}
+
+
+def speed(model: Model, texts: list[str]) -> float:
+    model.predict(texts[:8])  # warm up (kiwi loads lazily)
+    reps = max(1, 2000 // max(1, len(texts)))
+    started = time.process_time()  # CPU time: one core, robust to other load on the machine
+    for _ in range(reps):
+        model.predict(texts)
+    return reps * len(texts) / (time.process_time() - started)
+
+
+def run(name: str, params: dict, train_split, held_out, all_train, realstyle_eval) -> dict:
+    t0 = time.perf_counter()
+    model = train(train_split, params=params)
+    train_s = time.perf_counter() - t0
+    full = evaluate(model, held_out, 0.5)
+    threshold = full["recommended_threshold_fine"] or 0.5
+    row = {"name": name, "params": params, "train_seconds": round(train_s, 1),
+           "safety_threshold": model.safety_threshold, "threshold": threshold,
+           "held_out": _figures(model, held_out, threshold),
+           "texts_per_second": round(speed(model, [e["text"] for e in held_out]), 0)}
+    for source in ("seed", "realstyle"):
+        part = [e for e in held_out if e.get("source") == source]
+        if part:
+            row[f"held_out_{source}"] = _figures(model, part, threshold)
+    if realstyle_eval:
+        eval_hashes = {corpus.text_hash(e["text"]) for e in realstyle_eval}
+        model_all = train([e for e in all_train if corpus.text_hash(e["text"]) not in eval_hashes], params=params)
+        row["realstyle_eval"] = _figures(model_all, realstyle_eval, threshold)
+        blob = model_all.to_bytes()
+        t0 = time.perf_counter()
+        Model.from_bytes(blob)
+        row["artifact_bytes"] = len(blob)
+        row["load_seconds"] = round(time.perf_counter() - t0, 3)
+    return row
+
+
+def _figures(model, examples, threshold) -> dict:
+    r = evaluate(model, examples, threshold)
+    predictions = model.predict([e["text"] for e in examples])
+    ko, en = r["by_lang"].get("ko", {}), r["by_lang"].get("en", {})
+    return {
+        "n": r["n"],
+        "category_macro_f1": round(r["category"]["macro_f1"], 4),
+        "department_accuracy": round(r["department"]["accuracy"], 4),
+        "department_accuracy_ko": round(ko.get("department_accuracy", float("nan")), 4),
+        "department_accuracy_en": round(en.get("department_accuracy", float("nan")), 4),
+        "category_macro_f1_ko": round(ko.get("category_macro_f1", float("nan")), 4),
+        "category_macro_f1_en": round(en.get("category_macro_f1", float("nan")), 4),
+        "misroute": round(r["misroute_rate"], 4),
+        "triage": round(r["triage_rate"], 4),
+        "safety_recall": round(r["safety_recall"], 4),
+        "safety_precision": round(r["safety_precision"], 4),
+        "ece_routing": round(r["routing_confidence_ece"], 4),
+        "own_recommended_threshold": r["recommended_threshold_fine"],
+        "at_own_recommended": {k: round(v, 4) for k, v in routing_rates(
+            [e["department"] if e["category"] not in ("gratitude", "other") else "communication" for e in examples],
+            [p.department for p in predictions],
+            [p.confidence for p in predictions],
+            r["recommended_threshold_fine"] if r["recommended_threshold_fine"] is not None else threshold,
+        ).items() if k in ("misroute", "triage")},
+    }
+
+
+def _pct(x):
+    return f"{100 * x:.1f}" if x == x else "-"
+
+
+def markdown(rows: list[dict]) -> str:
+    out = []
+    head = ("| configuration | set | n | cat macro-F1 | dept acc | dept acc ko / en | misroute % | triage % "
+            "| safety recall (prec) | routing ECE |")
+    out.append(head)
+    out.append("|" + "---|" * 10)
+    for r in rows:
+        for key, label in (("held_out_seed", "held-out seed"), ("held_out_realstyle", "held-out real-style train"),
+                           ("held_out", "held-out all"), ("realstyle_eval", "real-style EVAL")):
+            f = r.get(key)
+            if not f:
+                continue
+            out.append(
+                f"| {r['name']} | {label} | {f['n']} | {f['category_macro_f1']:.3f} | {f['department_accuracy']:.3f} "
+                f"| {f['department_accuracy_ko']:.3f} / {f['department_accuracy_en']:.3f} | {_pct(f['misroute'])} "
+                f"| {_pct(f['triage'])} | {f['safety_recall']:.3f} ({f['safety_precision']:.2f}) | {f['ece_routing']:.3f} |")
+    out.append("")
+    out.append("| configuration | routing threshold (held-out) | safety threshold | texts/s | train s | artifact KB | load s |")
+    out.append("|---|---|---|---|---|---|---|")
+    for r in rows:
+        out.append(f"| {r['name']} | {r['threshold']:.2f} | {r['safety_threshold']:.2f} | {r['texts_per_second']:.0f} "
+                   f"| {r['train_seconds']} | {r.get('artifact_bytes', 0) / 1024:.0f} | {r.get('load_seconds', '-')} |")
+    return "\n".join(out)
+
+
+def safety_curve(train_split, held_out) -> str:
+    """Held-out safety recall/precision and category macro-F1 across safety thresholds (default model)."""
+    import numpy as np
+
+    from routing.evaluate import macro_f1
+    from routing.model import CATEGORIES, decide_category
+
+    model = train(train_split)
+    pc, _ = model.predict_proba([e["text"] for e in held_out])
+    truth = np.array([e["category"] for e in held_out])
+    lines = [f"default model, held-out split; the threshold chosen inside training (out-of-fold): "
+             f"{model.safety_threshold:.2f}", "",
+             "| safety threshold | safety recall | safety precision | category macro-F1 |", "|---|---|---|---|"]
+    for t in (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 1.01):
+        cats = np.array([decide_category(row, t)[0] for row in pc])
+        flagged = cats == "safety"
+        recall = flagged[truth == "safety"].mean()
+        precision = (truth[flagged] == "safety").mean() if flagged.any() else float("nan")
+        label = f"{t:.2f}" if t <= 1 else "argmax only"
+        lines.append(f"| {label} | {recall:.3f} | {precision:.3f} | {macro_f1(list(truth), list(cats), CATEGORIES):.3f} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="only the baseline, the default and +morph")
+    ap.add_argument("--only", help="comma-separated configuration names")
+    ap.add_argument("--safety-curve", action="store_true", help="only the safety-threshold table")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "classifier.json"))
+    args = ap.parse_args()
+    examples = corpus.seed_examples()
+    train_split, held_out = corpus.split(examples)
+    realstyle_eval = corpus.load_jsonl(corpus.REALSTYLE_EVAL_PATH) if corpus.REALSTYLE_EVAL_PATH.exists() else []
+    print(f"corpus {len(examples)} ({corpus.count_by(examples, 'source')}), train split {len(train_split)}, "
+          f"held-out {len(held_out)}, real-style eval {len(realstyle_eval)}", file=sys.stderr)
+    if args.safety_curve:
+        print(safety_curve(train_split, held_out))
+        return 0
+    rows = []
+    for name, params in CONFIGS:
+        if args.quick and name not in QUICK:
+            continue
+        if args.only and name not in args.only.split(","):
+            continue
+        print(f"... {name}", file=sys.stderr, flush=True)
+        rows.append(run(name, params, train_split, held_out, examples, realstyle_eval))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(rows, ensure_ascii=False, indent=1))
+    print(markdown(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
