@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 import db
 from inbox import permissions
-from models import Case, CaseEvent, CaseState, Department, Line, Message, Resident, utcnow
+from models import Case, CaseEvent, CaseState, Department, Line, Message, MessageStatus, Resident, utcnow
 from replies import outbox
 from routing import corrections, taxonomy
 
@@ -140,7 +140,7 @@ def _text_resident(session: Session, case: Case, event: CaseEvent, body: str, ki
 def _reply(session: Session, case: Case, event: CaseEvent, user, *, body: str) -> Message:
     event.kind = "reply"
     message = _text_resident(session, case, event, body, "reply", user)
-    event.data = {"body": body, "message_id": message.id, "suppressed": message.status == "suppressed"}
+    event.data = {"body": body, "message_id": message.id, "suppressed": message.status == MessageStatus.SUPPRESSED}
     if case.first_answered_at is None:
         case.first_answered_at = utcnow()
     if case.state in (CaseState.NEW, CaseState.OPEN):
@@ -193,7 +193,7 @@ def _resolve(session: Session, case: Case, event: CaseEvent, user, *, result: st
     else:
         session.add(event)
     event.data = {"result": result, "message_id": message.id if message else None,
-                  "suppressed": bool(message and message.status == "suppressed")}
+                  "suppressed": bool(message and message.status == MessageStatus.SUPPRESSED)}
     case.state = CaseState.RESOLVED
     case.resolved_at = now
     case.result = result

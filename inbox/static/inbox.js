@@ -37,6 +37,7 @@
     if (!out) { return; }
     var max = parseInt(out.dataset.max, 10);
     function update() {
+      if (!area.value) { out.textContent = ''; return; }
       var s = segments(area.value);
       var chars = Array.from(area.value).length;
       out.textContent = format(out.dataset.template, { chars: chars, segments: s.count, left: s.remaining });

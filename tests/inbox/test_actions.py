@@ -1,12 +1,15 @@
 """Actions on a case: what each records and texts, and every bad input answered clearly with nothing lost or sent twice."""
+import threading
 from pathlib import Path
 
 from markupsafe import escape
 from sqlmodel import select
 
 import db
-from models import CaseEvent, CaseState, LabeledCorrection, Media, Message, MessageStatus
-from tests.inbox.conftest import PASSWORD, add_case, csrf_token, add_staff, events, load_case, post_action, sign_in, texts
+from inbox import actions
+from inbox.auth import StaffUser
+from models import CaseEvent, CaseState, LabeledCorrection, Media, Message, MessageStatus, Staff
+from tests.inbox.conftest import PASSWORD, add_case, add_staff, csrf_token, events, load_case, post_action, sign_in, texts
 
 PHONE = "+821012345678"
 
@@ -270,3 +273,24 @@ def test_thread_shows_follow_up_texts_escalations_ratings_and_system_notes_once_
     assert page.count("아직도 안 고쳐졌어요") == 1
     assert "2단계" in page and "이국장" in page and "[기한 초과] M1 2단계" in page
     assert "5점 만점에 5점" in page and "차단된 번호의 문자" in page
+
+
+def test_the_same_form_posted_at_the_same_moment_from_two_requests_texts_once(app, leader):
+    case_id = add_case(app)
+    with app.app_context():
+        user = StaffUser.of(db.session().exec(select(Staff)).one())
+    results, start = [], threading.Barrier(2)
+
+    def post():
+        with app.app_context():
+            start.wait()
+            results.append(actions.perform(user, case_id, "reply", seen_version=1, form_token="same-token-0123456789",
+                                           body="동시에 두 번"))
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.duplicate for r in results) == [False, True]
+    assert len(texts(app, case_id)) == 1 and len(events(app, case_id, "reply")) == 1
