@@ -72,7 +72,7 @@ class Config:
         self.SLA_CALENDAR = _env("SLA_CALENDAR", "wall")  # wall | business (weekdays, BUSINESS_HOURS, no KR holidays)
         self.BUSINESS_HOURS = _env("BUSINESS_HOURS", "09:00-18:00")
         self.REMINDER_FRACTION = _env_float("REMINDER_FRACTION", 0.25)
-        # Escalation levels 1, 2, 3 start this many hours (of the SLA calendar) after the deadline.
+        # Escalation levels 1, 2, 3 start this many hours (of the SLA calendar) after the deadline (three values).
         self.ESCALATION_HOURS = [float(h) for h in _env("ESCALATION_HOURS", "0,24,48").split(",")]
         self.MAYOR_OFFICE_NAME = _env("MAYOR_OFFICE_NAME", "구청장실")
         self.MAYOR_OFFICE_EMAIL = _env("MAYOR_OFFICE_EMAIL")

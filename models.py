@@ -139,6 +139,8 @@ class Case(SQLModel, table=True):
     result: Optional[str] = Field(default=None, sa_type=Text)
     satisfaction: Optional[int] = None
     escalation_level: int = 0
+    # sla/: the last ladder step done on the running clock and its round ("answer:0:escalation:1").
+    sla_progress: Optional[str] = Field(default=None, max_length=64)
     waiting_since: Optional[datetime] = _when(default=None)
     paused_seconds: int = 0
     merged_into_id: Optional[int] = Field(default=None, foreign_key="case.id")
@@ -196,8 +198,16 @@ class Staff(SQLModel, table=True):
     created_at: datetime = _when(default_factory=utcnow)
 
 
+# SLA steps whose e-mail is not sent yet (sla/jobs.py repeats these, per dialect, to use the index).
+SLA_MAIL_PENDING = {"postgresql": "(data ->> 'mail') = 'pending'", "sqlite": "json_extract(data, '$.mail') = 'pending'"}
+
+
 class CaseEvent(SQLModel, table=True):
-    __table_args__ = (Index("ix_case_event_case_created", "case_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_case_event_case_created", "case_id", "created_at"),
+        Index("ix_case_event_sla_mail_pending", "created_at", postgresql_where=text(SLA_MAIL_PENDING["postgresql"]),
+              sqlite_where=text(SLA_MAIL_PENDING["sqlite"])),
+    )
     id: Optional[int] = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id")
     kind: str = Field(max_length=32, index=True)

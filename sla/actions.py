@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from models import Case, CaseEvent, Staff, utcnow
-from sla import policy
+from sla import ladder, policy
 
 # A leader of the case's department, the communication team or the mayor may extend a deadline.
 _MAY_EXTEND_ANY = ("communication", "mayor")
@@ -36,6 +36,7 @@ def extend_deadline(session: Session, case: Case, new_deadline: datetime, reason
         raise ExtensionRefused("새 기한은 지금과 현재 기한보다 뒤여야 합니다. (The new deadline must be later than now and the current one.)")
     level_before = case.escalation_level
     policy.set_deadline(case, clock, new_deadline)
+    case.sla_progress = ladder.progress(case.sla_progress, clock).next_round(clock)
     case.escalation_level = 0
     case.updated_at = now
     case.version += 1

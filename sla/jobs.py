@@ -1,14 +1,16 @@
 """The watcher: one pass over the open cases (tick), run by the clock every five minutes.
 
 Each step of each case happens once, however many watchers run: candidates are read without
-locks, then every case with a due step is handled in a transaction of its own that locks the
-row (FOR UPDATE SKIP LOCKED on PostgreSQL: a second watcher moves on to other cases), re-reads
-its progress and writes the step's CaseEvent (unique dedupe_key) together with the outbound
-Message rows (unique purpose_key). A crash before the commit leaves nothing behind and the next
-tick does the step; after it, the outbox sweeper sends the texts and the mail sweep below the mail.
+locks, then the cases with a due step are handled in transactions of up to STEP_BATCH cases that
+lock the rows (FOR UPDATE SKIP LOCKED on PostgreSQL: a second watcher moves on to other cases),
+re-read their progress (Case.sla_progress) and write each step's CaseEvent (unique dedupe_key)
+together with the outbound Message rows (unique purpose_key). A crash before the commit leaves
+nothing behind and the next tick does the step; after it, the outbox sweeper sends the texts and
+the mail sweep below the mail.
 """
 import logging
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import text
@@ -18,7 +20,7 @@ from sqlmodel import select
 import db
 import jobqueue
 import mailer
-from models import (SLA_ANSWER_CLOCK, SLA_PAUSED, SLA_RESOLUTION_CLOCK, SLA_RESOLUTION_UNSET, Case, CaseEvent,
+from models import (SLA_ANSWER_CLOCK, SLA_MAIL_PENDING, SLA_PAUSED, SLA_RESOLUTION_CLOCK, SLA_RESOLUTION_UNSET, Case, CaseEvent,
                     CaseState, Department, utcnow)
 from replies import outbox
 from sla import calendar, ladder, notify, policy
@@ -26,6 +28,7 @@ from sla import calendar, ladder, notify, policy
 log = logging.getLogger(__name__)
 
 BATCH = 1000  # rows per query where a pass writes (pauses, resolution deadlines); the rest waits for the next tick
+STEP_BATCH = 100  # cases whose steps are done in one transaction (one commit, one lock query)
 MAIL_RETRY_WINDOW = timedelta(days=1)
 
 
@@ -38,47 +41,92 @@ def tick(now: datetime | None = None) -> dict:
         "checked": 0,
         "reminded": [],
         "escalated": [],
-        "resumed": _resume_forgotten_pauses(now),
+        **_reconcile_pauses(now),
         "resolution_deadlines_set": _set_resolution_deadlines(),
         "busy": 0,
         "failed": [],
     }
     with db.transaction() as session:
-        departments = {d.key: d for d in session.exec(select(Department)).all()}
+        directory = notify.load_directory(session)
         candidates = _candidates(session, now, cal)
         summary["checked"] = len(candidates)
-        due = _with_due_steps(session, candidates, departments, now, cal)
-    for case_id in due:
-        try:
-            done = _run_steps(case_id, departments, now, cal)
-        except Exception:
-            # One case's trouble must not hold up every other case's escalation.
-            log.exception("SLA steps of case %s failed; the next tick tries again", case_id)
-            summary["failed"].append(case_id)
-            continue
-        if done is None:
-            summary["busy"] += 1
-            continue
-        ref, clock, steps = done
+        rules = Rules(directory.departments, cal)
+        due = _due(candidates, rules, now)
+    for start in range(0, len(due), STEP_BATCH):
+        _run_batch(due[start:start + STEP_BATCH], directory, rules, now, summary)
+    summary["mail_queued"] = _queue_pending_mail(now)
+    return summary
+
+
+def _run_batch(batch: list[int], directory, rules, now: datetime, summary: dict) -> None:
+    try:
+        outcome = _run_steps(batch, directory, rules, now)
+    except Exception:
+        # One case's trouble must not hold up the others: the batch is redone a case at a time.
+        outcome = []
+        for case_id in batch:
+            try:
+                outcome += _run_steps([case_id], directory, rules, now)
+            except Exception:
+                log.exception("SLA steps of case %s failed; the next tick tries again", case_id)
+                summary["failed"].append(case_id)
+    summary["busy"] += len(batch) - len(outcome) - len(set(batch) & set(summary["failed"]))
+    for ref, clock, steps in outcome:
         for step in steps:
             if step == ladder.REMINDER:
                 summary["reminded"].append({"case": ref, "clock": clock})
             else:
                 summary["escalated"].append({"case": ref, "level": ladder.level_of(step), "clock": clock})
-    summary["mail_queued"] = _queue_pending_mail(now)
-    return summary
 
 
-def _resume_forgotten_pauses(now: datetime) -> list[str]:
-    """A case moved out of WAITING without sla.policy.resume(): its clock restarts now."""
+class Candidate(NamedTuple):
+    id: int
+    clock: str
+    deadline: datetime
+    category: str | None
+    department_key: str | None
+    sla_progress: str | None
+
+
+# The watcher's queries, built here so bench/sla_tick.py can show their plans.
+
+def unpaused_query():
+    return select(Case).where(text(SLA_PAUSED)).where(Case.state != CaseState.WAITING).order_by(Case.id).limit(BATCH)
+
+
+def unstarted_pause_query():
+    return (select(Case).where(Case.state == CaseState.WAITING).where(Case.waiting_since.is_(None))
+            .order_by(Case.id).limit(BATCH))
+
+
+def resolution_unset_query(no_deadline: list[str]):
+    return (select(Case).where(text(SLA_RESOLUTION_UNSET)).where(Case.category.is_not(None))
+            .where(Case.category.notin_(no_deadline)).order_by(Case.id).limit(BATCH))
+
+
+def candidates_query(clock: str, horizon: datetime):
+    predicate, column = ((SLA_ANSWER_CLOCK, Case.deadline_at) if clock == policy.ANSWER
+                         else (SLA_RESOLUTION_CLOCK, Case.resolution_deadline_at))
+    # A ladder at its last step has nothing more to do until the deadline is extended.
+    finished = Case.sla_progress.like(f"{clock}:%:{ladder.STEPS[-1]}")
+    return (select(Case.id, column, Case.category, Case.department_key, Case.sla_progress)
+            .where(text(predicate)).where(column <= horizon).where(Case.sla_progress.is_(None) | ~finished))
+
+
+def pending_mail_query(since: datetime, dialect: str):
+    return select(CaseEvent.id).where(text(SLA_MAIL_PENDING[dialect]), CaseEvent.created_at >= since)
+
+
+def _reconcile_pauses(now: datetime) -> dict[str, list[str]]:
+    """Pauses begun or ended without sla.policy.pause()/resume() (a state changed directly) start or end now."""
     with db.transaction() as session:
-        cases = session.exec(
-            select(Case).where(text(SLA_PAUSED)).where(Case.state != CaseState.WAITING)
-            .order_by(Case.id).limit(BATCH).with_for_update(skip_locked=True)
-        ).all()
-        for case in cases:
+        started = session.exec(unstarted_pause_query().with_for_update(skip_locked=True)).all()
+        for case in started:
+            policy.pause(case, now)
+        ended = session.exec(unpaused_query().with_for_update(skip_locked=True)).all()
+        for case in ended:
             policy.resume(case, now)
-        return [case.ref for case in cases]
+        return {"paused": [case.ref for case in started], "resumed": [case.ref for case in ended]}
 
 
 def _set_resolution_deadlines() -> int:
@@ -86,10 +134,7 @@ def _set_resolution_deadlines() -> int:
     no_deadline = [c for c, hours in current_app.config["SLA_RESOLUTION_HOURS"].items() if hours is None]
     cal = calendar.current()
     with db.transaction() as session:
-        cases = session.exec(
-            select(Case).where(text(SLA_RESOLUTION_UNSET)).where(Case.category.is_not(None))
-            .where(Case.category.notin_(no_deadline)).order_by(Case.id).limit(BATCH).with_for_update(skip_locked=True)
-        ).all()
+        cases = session.exec(resolution_unset_query(no_deadline).with_for_update(skip_locked=True)).all()
         for case in cases:
             department = session.get(Department, case.department_key) if case.department_key else None
             deadline = policy.resolution_deadline(case.category, department, case.created_at)
@@ -99,107 +144,95 @@ def _set_resolution_deadlines() -> int:
         return len(cases)
 
 
-def _candidates(session, now: datetime, cal) -> list[tuple]:
-    """(id, clock, deadline, category, department_key) of running clocks whose deadline is within the
-    longest reminder look-ahead of `now` or past: the only cases where a step can be due."""
+def _candidates(session, now: datetime, cal) -> list[Candidate]:
+    """Running clocks whose deadline is within the longest reminder look-ahead of `now` or past:
+    the only cases where a step can be due."""
     fraction = current_app.config["REMINDER_FRACTION"]
     found = []
-    for clock, predicate, column in ((policy.ANSWER, SLA_ANSWER_CLOCK, Case.deadline_at),
-                                     (policy.RESOLUTION, SLA_RESOLUTION_CLOCK, Case.resolution_deadline_at)):
+    for clock in (policy.ANSWER, policy.RESOLUTION):
         horizon = cal.add(now, fraction * policy.longest_hours(clock) * 3600)
-        rows = session.exec(
-            select(Case.id, column, Case.category, Case.department_key).where(text(predicate)).where(column <= horizon)
-        ).all()
-        found += [(case_id, clock, deadline, category, department) for case_id, deadline, category, department in rows]
+        found += [Candidate(row[0], clock, *row[1:]) for row in session.exec(candidates_query(clock, horizon)).all()]
     return found
 
 
-def _lead_seconds(clock: str, category: str | None, department: Department | None) -> float:
-    return current_app.config["REMINDER_FRACTION"] * policy.hours_for(clock, category, department) * 3600
+class Rules:
+    """The ladder's settings for one pass, read from configuration once (a tick looks at thousands of cases)."""
+
+    def __init__(self, departments: dict[str, Department], cal):
+        config = current_app.config
+        self.departments, self.cal = departments, cal
+        self.fraction, self.offsets = config["REMINDER_FRACTION"], config["ESCALATION_HOURS"]
+        self._leads: dict[tuple, float] = {}
+
+    def lead_seconds(self, clock: str, category: str | None, department_key: str | None) -> float:
+        key = (clock, category, department_key)
+        if key not in self._leads:
+            hours = policy.hours_for(clock, category, self.departments.get(department_key))
+            self._leads[key] = self.fraction * hours * 3600
+        return self._leads[key]
+
+    def due_steps(self, clock: str, category: str | None, department_key: str | None, deadline: datetime,
+                  now: datetime, done=frozenset()) -> list[str]:
+        return ladder.due_steps(deadline, now, lead_seconds=self.lead_seconds(clock, category, department_key),
+                                offsets_hours=self.offsets, cal=self.cal, done=done)
 
 
-def _with_due_steps(session, candidates: list[tuple], departments: dict, now: datetime, cal) -> list[int]:
-    """Ids of the candidates with a step due and not yet done (progress read in bulk)."""
-    offsets = current_app.config["ESCALATION_HOURS"]
-    timely = {
-        case_id: clock for case_id, clock, deadline, category, department in candidates
-        if ladder.due_steps(deadline, now, lead_seconds=_lead_seconds(clock, category, departments.get(department)),
-                            offsets_hours=offsets, cal=cal)
-    }
-    events: dict[int, list] = {}
-    ids = sorted(timely)
-    for start in range(0, len(ids), BATCH):
-        for event in session.exec(
-            select(CaseEvent).where(CaseEvent.case_id.in_(ids[start:start + BATCH]), CaseEvent.kind.in_(ladder.EVENT_KINDS))
-        ).all():
-            events.setdefault(event.case_id, []).append(event)
-    due = []
-    for case_id, clock, deadline, category, department in candidates:
-        if case_id not in timely:
-            continue
-        done = ladder.progress(events.get(case_id, []), clock).done
-        lead = _lead_seconds(clock, category, departments.get(department))
-        if ladder.due_steps(deadline, now, lead_seconds=lead, offsets_hours=offsets, cal=cal, done=done):
-            due.append(case_id)
-    return due
+def _due(candidates: list[Candidate], rules: Rules, now: datetime) -> list[int]:
+    """Ids of the candidates with a step due and not yet done."""
+    return [c.id for c in candidates
+            if rules.due_steps(c.clock, c.category, c.department_key, c.deadline, now,
+                               ladder.progress(c.sla_progress, c.clock).done)]
 
 
-def _run_steps(case_id: int, departments: dict, now: datetime, cal) -> tuple[str, str, list[str]] | None:
-    """Does the case's due steps in one transaction; None when another watcher holds the case."""
-    messages = []
+def _run_steps(case_ids: list[int], directory: notify.Directory, rules: Rules, now: datetime) -> list[tuple[str, str, list[str]]]:
+    """Does the due steps of these cases in one transaction; leaves out cases another watcher holds."""
+    messages, outcome = [], []
     try:
         with db.transaction() as session:
-            case = session.exec(select(Case).where(Case.id == case_id).with_for_update(skip_locked=True)).first()
-            if case is None:
-                return None
-            clock = policy.running_clock(case)
-            deadline = policy.deadline_of(case, clock) if clock else None
-            if deadline is None:
-                return case.ref, "", []
-            events = session.exec(
-                select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind.in_(ladder.EVENT_KINDS))
-            ).all()
-            progress = ladder.progress(events, clock)
-            department = departments.get(case.department_key)
-            steps = ladder.due_steps(deadline, now, lead_seconds=_lead_seconds(clock, case.category, department),
-                                     offsets_hours=current_app.config["ESCALATION_HOURS"], cal=cal, done=progress.done)
-            for step in steps:
-                messages += _record_step(session, case, department, clock, progress.round, step, deadline, now)
+            cases = session.exec(select(Case).where(Case.id.in_(case_ids)).order_by(Case.id)
+                                 .with_for_update(skip_locked=True)).all()
+            for case in cases:
+                clock = policy.running_clock(case)
+                deadline = policy.deadline_of(case, clock) if clock else None
+                if deadline is None:
+                    outcome.append((case.ref, clock, []))
+                    continue
+                progress = ladder.progress(case.sla_progress, clock)
+                steps = rules.due_steps(clock, case.category, case.department_key, deadline, now, progress.done)
+                for step in steps:
+                    messages += _record_step(session, directory, case, clock, progress, step, deadline, now)
+                outcome.append((case.ref, clock, steps))
     except IntegrityError:
-        # Only a watcher without row locks (SQLite) gets here: the other one recorded the step first.
-        log.info("SLA step of case %s was recorded by another watcher", case_id)
-        return None
+        # Only watchers without row locks (SQLite) get here: another one recorded a step first.
+        if len(case_ids) > 1:
+            raise
+        log.info("SLA step of case %s was recorded by another watcher", case_ids[0])
+        return []
     for message in messages:
         outbox.dispatch(message)
-    return case.ref, clock, steps
+    return outcome
 
 
-def _record_step(session, case: Case, department: Department | None, clock: str, round_: int, step: str,
+def _record_step(session, directory: notify.Directory, case: Case, clock: str, progress: ladder.Progress, step: str,
                  deadline: datetime, now: datetime) -> list:
-    key = ladder.step_key(case.id, clock, round_, step)
-    contacts = notify.contacts_for(session, case, step)
-    body = notify.text_body(case, department, clock, step, deadline, now)
+    key = ladder.step_key(case.id, clock, progress.round, step)
+    contacts = notify.contacts_for(directory, case, step)
+    body = notify.text_body(case, directory.departments.get(case.department_key), clock, step, deadline, now)
     session.add(CaseEvent(case_id=case.id, kind="reminder" if step == ladder.REMINDER else "escalated",
                           actor="sla watcher", created_at=now, dedupe_key=key,
-                          data=notify.event_data(clock, round_, step, deadline, contacts, body)))
-    session.flush()
+                          data=notify.event_data(clock, progress.round, step, deadline, contacts, body)))
+    case.sla_progress = progress.after(clock, step)
     if step != ladder.REMINDER:
         case.escalation_level = ladder.level_of(step)
     if not contacts:
         log.warning("case %s: nobody is configured for SLA step %s", case.ref, step)
-    return notify.queue_texts(session, case, contacts, body, key)
+    return notify.queue_texts(session, case, directory.lines[case.line_id], contacts, body, key)
 
 
 def _queue_pending_mail(now: datetime) -> int:
     """Queues the mail of recent steps not mailed yet (a crash after the commit, SMTP down)."""
     with db.transaction() as session:
-        pending = [
-            event_id for event_id, data in session.exec(
-                select(CaseEvent.id, CaseEvent.data)
-                .where(CaseEvent.kind.in_(("reminder", "escalated")), CaseEvent.created_at >= now - MAIL_RETRY_WINDOW)
-            ).all()
-            if (data or {}).get("mail") == "pending"
-        ]
+        pending = session.exec(pending_mail_query(now - MAIL_RETRY_WINDOW, session.bind.dialect.name)).all()
     # No queue retries: the next tick (five minutes on) is the retry, for a day.
     return sum(jobqueue.enqueue("sla.jobs.mail_step", event_id, job_id=f"sla-mail-{event_id}", retries=0)
                for event_id in pending)

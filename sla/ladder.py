@@ -3,12 +3,14 @@
 A step is identified by (case, clock, round, step): the round counts the deadline extensions of
 that clock, so an extended deadline starts a fresh ladder while a paused one keeps its own.
 The key is CaseEvent.dedupe_key, which the database keeps unique: a step happens once.
+Case.sla_progress remembers the last step done ("answer:0:escalation:1"), so a watcher pass
+knows where every ladder stands from the case rows alone.
 """
 from dataclasses import dataclass, field
 from datetime import datetime
 
 REMINDER = "reminder"
-EVENT_KINDS = ("reminder", "escalated", "deadline_extended")
+STEPS = (REMINDER, "escalation:1", "escalation:2", "escalation:3")
 
 
 def escalation(level: int) -> str:
@@ -28,13 +30,23 @@ class Progress:
     round: int = 0
     done: set[str] = field(default_factory=set)
 
+    def after(self, clock: str, step: str) -> str:
+        """The Case.sla_progress value once `step` is done."""
+        return f"{clock}:{self.round}:{step}"
 
-def progress(events, clock: str) -> Progress:
-    """Where a clock's ladder stands, read from the case's reminder/escalated/deadline_extended events."""
-    events = [e for e in events if (e.data or {}).get("clock") == clock]
-    round_ = sum(1 for e in events if e.kind == "deadline_extended")
-    done = {e.data["step"] for e in events if e.kind != "deadline_extended" and e.data.get("round") == round_}
-    return Progress(round_, done)
+    def next_round(self, clock: str) -> str:
+        """The Case.sla_progress value when the deadline is extended: a new round, nothing done."""
+        return f"{clock}:{self.round + 1}:"
+
+
+def progress(sla_progress: str | None, clock: str) -> Progress:
+    """Where `clock`'s ladder stands. Steps are done in ladder order, so the last one implies those before;
+    progress recorded for the other clock means this one has not started."""
+    recorded_clock, round_, last = (sla_progress or "::").split(":", 2)
+    if recorded_clock != clock:
+        return Progress()
+    done = set(STEPS[: STEPS.index(last) + 1]) if last else set()
+    return Progress(int(round_), done)
 
 
 def due_steps(deadline: datetime, now: datetime, *, lead_seconds: float, offsets_hours: list[float], cal,

@@ -27,14 +27,38 @@ class Contact:
     id: int | None = None
 
 
-def contacts_for(session: Session, case: Case, step: str) -> list[Contact]:
+@dataclass
+class Directory:
+    """Everyone the ladder may notify, read once per watcher pass (a handful of rows)."""
+
+    departments: dict[str, Department]
+    leaders: dict[str, list[Contact]]
+    communication: list[Contact]
+    lines: dict[int, Line]
+
+
+def load_directory(session: Session) -> Directory:
+    leaders: dict[str, list[Contact]] = {}
+    communication = []
+    for s in session.exec(select(Staff).where(Staff.active.is_(True), Staff.role.in_(("leader", "communication")))
+                          .order_by(Staff.id)).all():
+        contact = Contact(s.role, s.name, s.phone, s.email, s.id)
+        if s.role == "communication":
+            communication.append(contact)
+        elif s.department_key:
+            leaders.setdefault(s.department_key, []).append(contact)
+    return Directory(departments={d.key: d for d in session.exec(select(Department)).all()}, leaders=leaders,
+                     communication=communication, lines={line.id: line for line in session.exec(select(Line)).all()})
+
+
+def contacts_for(directory: Directory, case: Case, step: str) -> list[Contact]:
     """Reminder and level 1: the department's leaders (the communication team when it has none);
     level 2: the department's director; level 3: the mayor's office."""
     level = ladder.level_of(step)
     if level <= 1:
-        return _staff(session, role="leader", department_key=case.department_key) or _staff(session, role="communication")
+        return directory.leaders.get(case.department_key) or directory.communication
     if level == 2:
-        department = session.get(Department, case.department_key) if case.department_key else None
+        department = directory.departments.get(case.department_key)
         if department is None or not (department.director_phone or department.director_email):
             return []
         return [Contact("director", department.director_name or "", department.director_phone, department.director_email)]
@@ -43,13 +67,6 @@ def contacts_for(session: Session, case: Case, step: str) -> list[Contact]:
         return []
     return [Contact("mayor_office", config["MAYOR_OFFICE_NAME"], config["MAYOR_OFFICE_PHONE"] or None,
                     config["MAYOR_OFFICE_EMAIL"] or None)]
-
-
-def _staff(session: Session, *, role: str, department_key: str | None = None) -> list[Contact]:
-    query = select(Staff).where(Staff.role == role, Staff.active.is_(True)).order_by(Staff.id)
-    if department_key is not None:
-        query = query.where(Staff.department_key == department_key)
-    return [Contact(role, s.name, s.phone, s.email, s.id) for s in session.exec(query).all()]
 
 
 def text_body(case: Case, department: Department | None, clock: str, step: str, deadline: datetime, now: datetime) -> str:
@@ -61,9 +78,8 @@ def text_body(case: Case, department: Department | None, clock: str, step: str, 
     return f"[바로문자 {ladder.level_of(step)}단계 경보] {case.ref} {where} {due} 초과. 확인 바랍니다."
 
 
-def queue_texts(session: Session, case: Case, contacts: list[Contact], body: str, key: str) -> list[Message]:
+def queue_texts(session: Session, case: Case, line: Line, contacts: list[Contact], body: str, key: str) -> list[Message]:
     """One SMS per contact with a phone, keyed by the step and the person, in the caller's transaction."""
-    line = session.get(Line, case.line_id)
     kind = "reminder" if key.endswith(ladder.REMINDER) else "escalation"
     messages = []
     for contact in contacts:

@@ -209,3 +209,18 @@ def test_the_clock_runs_the_watcher_every_five_minutes():
     import schedule
 
     assert schedule.Periodic("sla.jobs.tick", 300) in schedule.SCHEDULE
+
+
+def test_a_case_put_in_waiting_without_pause_is_paused_by_the_watcher(sla_app):
+    case_id = make_case(sla_app)
+    with sla_app.app_context():
+        session = db.session()
+        session.get(Case, case_id).state = CaseState.WAITING  # as code that forgot sla.policy.pause would leave it
+        session.commit()
+    assert tick(sla_app, T0 + 10 * H)["paused"] == [f"M{case_id}"]
+    assert load(sla_app, case_id).waiting_since == T0 + 10 * H
+    with sla_app.app_context():
+        session = db.session()
+        policy.resume(session.get(Case, case_id), T0 + 15 * H)
+        session.commit()
+    assert load(sla_app, case_id).deadline_at == T0 + 53 * H
