@@ -1,6 +1,7 @@
 """The watcher on PostgreSQL with a frozen clock: each step at its boundary, once, to the right people."""
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -8,7 +9,7 @@ from sqlmodel import select
 import db
 from models import Case, CaseEvent, CaseState, Message, MessageStatus, utcnow
 from sla import jobs, policy
-from tests.sla.conftest import (MAYOR_OFFICE, PARKS_DIRECTOR, PARKS_LEADER, ROADS_DIRECTOR, ROADS_LEADER, T0, load,
+from tests.sla.conftest import (MAYOR_OFFICE, PARKS_DIRECTOR, ROADS_DIRECTOR, ROADS_LEADER, T0, load,
                                 make_case)
 
 H = timedelta(hours=1)
@@ -224,3 +225,21 @@ def test_a_case_put_in_waiting_without_pause_is_paused_by_the_watcher(sla_app):
         policy.resume(session.get(Case, case_id), T0 + 15 * H)
         session.commit()
     assert load(sla_app, case_id).deadline_at == T0 + 53 * H
+
+
+def seoul(*args) -> datetime:
+    return datetime(*args, tzinfo=ZoneInfo("Asia/Seoul"))
+
+
+def test_business_calendar_holds_the_ladder_over_chuseok(sla_app):
+    sla_app.config["SLA_CALENDAR"] = "business"
+    case_id = make_case(sla_app, category="safety", created_at=seoul(2026, 9, 23, 17, 0))
+    ref = f"M{case_id}"
+    assert load(sla_app, case_id).deadline_at == seoul(2026, 9, 28, 10, 0)
+    assert steps_of(tick(sla_app, seoul(2026, 9, 25, 12, 0))) == []  # Chuseok: a wall clock would be at level 2
+    assert steps_of(tick(sla_app, seoul(2026, 9, 28, 9, 29))) == []
+    assert steps_of(tick(sla_app, seoul(2026, 9, 28, 9, 30))) == [f"reminder:{ref}"]
+    assert steps_of(tick(sla_app, seoul(2026, 9, 28, 10, 0))) == [f"escalation:1:{ref}"]
+    # Level 2 comes 24 business hours later: 8 on Monday, 9 on Tuesday, 7 on Wednesday.
+    assert steps_of(tick(sla_app, seoul(2026, 9, 30, 15, 59))) == []
+    assert steps_of(tick(sla_app, seoul(2026, 9, 30, 16, 0))) == [f"escalation:2:{ref}"]
