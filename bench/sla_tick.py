@@ -163,13 +163,12 @@ def explain(app, at: datetime) -> list[tuple[str, str]]:
     """EXPLAIN (ANALYZE, BUFFERS) of each watcher query, with the values the tick at `at` uses."""
     with app.app_context():
         cal = calendar.current()
-        fraction = app.config["REMINDER_FRACTION"]
         session = db.session()
-        horizon = {clock: cal.add(at, fraction * policy.longest_hours(clock) * 3600) for clock in (policy.ANSWER, policy.RESOLUTION)}
+        bounds = {clock: (horizon, before) for clock, horizon, before in jobs.candidate_bounds(at, cal)}
         no_deadline = [c for c, h in app.config["SLA_RESOLUTION_HOURS"].items() if h is None]
         queries = [
-            ("candidates, first-answer clock", jobs.candidates_query(policy.ANSWER, horizon[policy.ANSWER])),
-            ("candidates, resolution clock", jobs.candidates_query(policy.RESOLUTION, horizon[policy.RESOLUTION])),
+            ("candidates, first-answer clock", jobs.candidates_query(policy.ANSWER, *bounds[policy.ANSWER])),
+            ("candidates, resolution clock", jobs.candidates_query(policy.RESOLUTION, *bounds[policy.RESOLUTION])),
             ("resolution deadlines to set", jobs.resolution_unset_query(no_deadline)),
             ("pauses begun without pause()", jobs.unstarted_pause_query()),
             ("pauses ended without resume()", jobs.unpaused_query()),

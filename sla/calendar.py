@@ -20,6 +20,9 @@ class WallCalendar:
     def between(self, start: datetime, end: datetime) -> float:
         return (end - start).total_seconds()
 
+    def subtract(self, end: datetime, seconds: float) -> datetime:
+        return end - timedelta(seconds=seconds)
+
 
 class BusinessCalendar:
     """Weekdays from `opens` to `closes` in the district time zone, without Korean public holidays."""
@@ -50,6 +53,22 @@ class BusinessCalendar:
                         return begin + left
                     left -= closes - begin
             day += timedelta(days=1)
+
+    def subtract(self, end: datetime, seconds: float) -> datetime:
+        """The latest moment with `seconds` counted seconds between it and `end`."""
+        if seconds <= 0:
+            return end
+        day = end.astimezone(self.zone).date()
+        left = timedelta(seconds=seconds)
+        while True:
+            if self.is_workday(day):
+                opens, closes = self._hours_of(day)
+                finish = min(closes, end)
+                if finish > opens:
+                    if finish - left >= opens:
+                        return finish - left
+                    left -= finish - opens
+            day -= timedelta(days=1)
 
     def between(self, start: datetime, end: datetime) -> float:
         """Counted seconds from start to end; negative when end comes first."""

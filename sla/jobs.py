@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import text
+from sqlalchemy import or_, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -104,13 +104,18 @@ def resolution_unset_query(no_deadline: list[str]):
             .where(Case.category.notin_(no_deadline)).order_by(Case.id).limit(BATCH))
 
 
-def candidates_query(clock: str, horizon: datetime):
+def candidates_query(clock: str, horizon: datetime, level_due_before: list[datetime]):
+    """Cases of this clock where a step may be due: nothing done yet this round and the deadline
+    within the reminder look-ahead, or the next escalation level's time reached
+    (level k is due for deadlines up to level_due_before[k-1]); Python checks each exactly."""
     predicate, column = ((SLA_ANSWER_CLOCK, Case.deadline_at) if clock == policy.ANSWER
                          else (SLA_RESOLUTION_CLOCK, Case.resolution_deadline_at))
-    # A ladder at its last step has nothing more to do until the deadline is extended.
-    finished = Case.sla_progress.like(f"{clock}:%:{ladder.STEPS[-1]}")
+    progress = Case.sla_progress
+    fresh = progress.is_(None) | ~progress.like(f"{clock}:%") | progress.like(f"{clock}:%:")
+    next_level_due = [progress.like(f"{clock}:%:{ladder.STEPS[level - 1]}") & (column <= before)
+                      for level, before in enumerate(level_due_before, start=1)]
     return (select(Case.id, column, Case.category, Case.department_key, Case.sla_progress)
-            .where(text(predicate)).where(column <= horizon).where(Case.sla_progress.is_(None) | ~finished))
+            .where(text(predicate)).where(column <= horizon).where(or_(fresh, *next_level_due)))
 
 
 def pending_mail_query(since: datetime, dialect: str):
@@ -147,12 +152,19 @@ def _set_resolution_deadlines() -> int:
 def _candidates(session, now: datetime, cal) -> list[Candidate]:
     """Running clocks whose deadline is within the longest reminder look-ahead of `now` or past:
     the only cases where a step can be due."""
-    fraction = current_app.config["REMINDER_FRACTION"]
     found = []
-    for clock in (policy.ANSWER, policy.RESOLUTION):
-        horizon = cal.add(now, fraction * policy.longest_hours(clock) * 3600)
-        found += [Candidate(row[0], clock, *row[1:]) for row in session.exec(candidates_query(clock, horizon)).all()]
+    for clock, horizon, level_due_before in candidate_bounds(now, cal):
+        query = candidates_query(clock, horizon, level_due_before)
+        found += [Candidate(row[0], clock, *row[1:]) for row in session.exec(query).all()]
     return found
+
+
+def candidate_bounds(now: datetime, cal) -> list[tuple[str, datetime, list[datetime]]]:
+    """Per clock: the reminder look-ahead and, per escalation level, the latest deadline it is due for."""
+    config = current_app.config
+    level_due_before = [cal.subtract(now, hours * 3600) for hours in config["ESCALATION_HOURS"]]
+    return [(clock, cal.add(now, config["REMINDER_FRACTION"] * policy.longest_hours(clock) * 3600), level_due_before)
+            for clock in (policy.ANSWER, policy.RESOLUTION)]
 
 
 class Rules:

@@ -86,6 +86,9 @@ def test_business_calendar_counts_between_as_it_adds(config_app):
             end = cal.add(start, hours * 3600)
             assert cal.between(start, end) == hours * 3600
             assert cal.between(end, start) == -hours * 3600
+            assert cal.between(cal.subtract(end, hours * 3600), end) == hours * 3600
+        # Back over Chuseok: 24 business hours before Monday 28 September 12:00 end on Monday 21 at 15:00.
+        assert cal.subtract(seoul(2026, 9, 28, 12, 0), 24 * 3600) == seoul(2026, 9, 21, 15, 0)
 
 
 def test_a_wrong_calendar_setting_is_named(config_app):
