@@ -77,6 +77,17 @@ class Config:
         self.MAYOR_OFFICE_NAME = _env("MAYOR_OFFICE_NAME", "구청장실")
         self.MAYOR_OFFICE_EMAIL = _env("MAYOR_OFFICE_EMAIL")
         self.MAYOR_OFFICE_PHONE = _env("MAYOR_OFFICE_PHONE")
+        # The resident's side (replies/, routing/jobs.py): texts we start are held in quiet hours (district time).
+        self.QUIET_HOURS_START = _env("QUIET_HOURS_START", "21:00")
+        self.QUIET_HOURS_END = _env("QUIET_HOURS_END", "08:00")
+        self.FLOOD_LIMIT_PER_MINUTE = _env_int("FLOOD_LIMIT_PER_MINUTE", 5)
+        self.MEDIA_MAX_BYTES = _env_int("MEDIA_MAX_BYTES", 5 * 1024 * 1024)
+        # Only these origins are sent the Twilio credentials when downloading MMS media.
+        self.TWILIO_MEDIA_ORIGINS = _env("TWILIO_MEDIA_ORIGINS", "https://api.twilio.com").split(",")
+        self.MEDIA_TYPES = _env("MEDIA_TYPES", "image/jpeg,image/png,image/gif,image/webp,image/heic,image/heif,application/pdf").split(",")
+        self.THREAD_DAYS = _env_float("THREAD_DAYS", 7)
+        # A follow-up starts a new case only when the classifier is this sure it is another department's matter.
+        self.NEW_MATTER_CONFIDENCE = _env_float("NEW_MATTER_CONFIDENCE", 0.8)
         self.SWEEP_AFTER_SECONDS = _env_int("SWEEP_AFTER_SECONDS", 30)
         self.SEND_MAX_ATTEMPTS = _env_int("SEND_MAX_ATTEMPTS", 5)
         self.SIMULATOR_ENABLED = _env("SIMULATOR_ENABLED", "1" if self.SMS_BACKEND == "console" else "0") == "1"

@@ -185,6 +185,18 @@ class Media(SQLModel, table=True):
     error: Optional[str] = Field(default=None, max_length=300)
 
 
+class QrTag(SQLModel, table=True):
+    """A one-click tag ("공원") printed as a QR code: texts carrying "#공원" are routed by it."""
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=40)  # without the "#"
+    label: str = Field(default="", max_length=120)  # what the page and the poster say
+    department_key: Optional[str] = Field(default=None, foreign_key="department.key", max_length=40)
+    category: Optional[str] = Field(default=None, max_length=24)  # None: the classifier decides
+    line_id: Optional[int] = Field(default=None, foreign_key="line.id")  # None: the first line
+    active: bool = True
+    created_at: datetime = _when(default_factory=utcnow)
+
+
 class Staff(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     email: str = Field(unique=True, max_length=200)

@@ -24,6 +24,8 @@ class Periodic:
 SCHEDULE = (
     Periodic("routing.jobs.sweep_unrouted", 20),
     Periodic("replies.jobs.sweep_outbox", 20),
+    Periodic("replies.jobs.sweep_media", 120),
+    Periodic("replies.jobs.queue_surveys", 300),
     Periodic("sla.jobs.tick", 300),
     Periodic("digest.jobs.send_due", 300),
 )

@@ -36,6 +36,7 @@ def _register_blueprints(app: Flask) -> None:
     import health
     import inbox
     import open311.api
+    import replies
     import sms_gateway.webhook
 
     app.register_blueprint(health.bp)
@@ -43,6 +44,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(open311.api.bp)
     inbox.init_app(app)
     digest.init_app(app)
+    replies.init_app(app)
     if app.config["SIMULATOR_ENABLED"]:
         import sms_gateway.simulator
 

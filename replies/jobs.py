@@ -7,7 +7,9 @@ from sqlmodel import select
 
 import db
 import jobqueue
-from models import Message, MessageStatus, Resident, utcnow
+from models import Case, Media, Message, MessageStatus, Resident, utcnow
+from replies import media, outbox, survey
+from replies.outbox import may_text
 from sms_gateway.senders import OPTED_OUT, SendError, current_sender
 from sms_gateway.status import ours
 
@@ -17,6 +19,11 @@ log = logging.getLogger(__name__)
 # Twilio took it is unknown, so it is marked failed for a person to look at, never resent.
 STUCK_SENDING = timedelta(minutes=10)
 BACKOFF_SECONDS = (5, 30, 120, 600, 1800)
+MEDIA_GRACE = timedelta(minutes=2)  # the route job queues downloads itself; the sweeper only catches lost ones
+MEDIA_GIVE_UP = timedelta(days=1)
+SURVEY_LOOKBACK = timedelta(days=3)  # a case resolved longer ago than this is not surveyed late
+# QUEUED: waiting for the send job (or a backoff); HELD: waiting for quiet hours to end.
+_SENDABLE = (MessageStatus.QUEUED, MessageStatus.HELD)
 
 
 def send_message(message_id: int) -> str:
@@ -42,12 +49,12 @@ def _claim(message_id: int):
     now = utcnow()
     with db.transaction() as session:
         message = session.exec(select(Message).where(Message.id == message_id).with_for_update()).first()
-        if message is None or message.status != MessageStatus.QUEUED:
+        if message is None or message.status not in _SENDABLE:
             return None
         if message.send_after and message.send_after > now:
             return None
         resident = session.get(Resident, message.resident_id) if message.resident_id else None
-        if resident is not None and (resident.opted_out or resident.blocked):
+        if resident is not None and not may_text(resident, message.kind):
             message.status = MessageStatus.SUPPRESSED
             return None
         message.status = MessageStatus.SENDING
@@ -87,7 +94,7 @@ def sweep_outbox() -> dict:
     with db.transaction() as session:
         due = session.exec(
             select(Message.id)
-            .where(Message.status == MessageStatus.QUEUED)
+            .where(Message.status.in_(_SENDABLE))
             .where((Message.send_after.is_(None)) | (Message.send_after <= now))
             .order_by(Message.id)
             .limit(1000)
@@ -101,3 +108,38 @@ def sweep_outbox() -> dict:
     for message_id in due:
         jobqueue.enqueue("replies.jobs.send_message", message_id, job_id=f"send-{message_id}", retries=0)
     return {"queued": len(due), "stuck": len(stuck)}
+
+
+def fetch_media(media_id: int) -> str:
+    """Downloads one MMS file (replies.media); network errors raise so rq retries with backoff."""
+    return media.fetch(media_id)
+
+
+def sweep_media() -> dict:
+    """Queues downloads still pending a while after arrival (Redis was down, or every retry failed)."""
+    now = utcnow()
+    with db.transaction() as session:
+        pending = session.exec(
+            select(Media.id).join(Message, Message.id == Media.message_id)
+            .where(Media.status == media.PENDING)
+            .where(Message.created_at <= now - MEDIA_GRACE, Message.created_at >= now - MEDIA_GIVE_UP)
+            .order_by(Media.id).limit(200)
+        ).all()
+    for media_id in pending:
+        jobqueue.enqueue("replies.jobs.fetch_media", media_id, job_id=f"fetch_media-{media_id}")
+    return {"queued": len(pending)}
+
+
+def queue_surveys() -> dict:
+    """Queues the satisfaction text of cases resolved lately that have none (the inbox queues most itself)."""
+    with db.transaction() as session:
+        case_ids = survey.resolved_without_survey(session, utcnow(), SURVEY_LOOKBACK)
+    queued = []
+    for case_id in case_ids:
+        with db.transaction() as session:
+            case = session.exec(select(Case).where(Case.id == case_id).with_for_update(skip_locked=True)).first()
+            message = survey.queue_survey(session, case) if case is not None else None
+        if message is not None:
+            outbox.dispatch(message)
+            queued.append(case_id)
+    return {"queued": len(queued)}

@@ -2,8 +2,11 @@
 from sqlmodel import Session, select
 
 import jobqueue
-from models import Case, Direction, Line, Message, MessageStatus, Resident, Staff
-from replies import segments
+from models import Case, Direction, Line, Message, MessageStatus, Resident, Staff, utcnow
+from replies import quiet_hours, segments
+
+# The one text an opted-out resident still gets: the confirmation that they opted out.
+OPT_OUT_CONFIRMATION = "opt_out"
 
 
 def queue_text(
@@ -19,12 +22,23 @@ def queue_text(
 ) -> Message:
     """Adds the outbound row to a resident (in the caller's transaction) unless one with this purpose exists.
 
-    A resident who opted out or is blocked gets a SUPPRESSED row: recorded, never sent.
-    Call dispatch() after the transaction commits.
+    A resident who opted out or is blocked gets a SUPPRESSED row: recorded, never sent. In quiet
+    hours the row is HELD until they end (replies.quiet_hours). Call dispatch() after the commit.
     """
-    status = MessageStatus.SUPPRESSED if (resident.opted_out or resident.blocked) else MessageStatus.QUEUED
+    send_after = quiet_hours.hold_until(kind, case, utcnow())
+    if not may_text(resident, kind):
+        status = MessageStatus.SUPPRESSED
+    else:
+        status = MessageStatus.HELD if send_after else MessageStatus.QUEUED
     return _queue(db, line=line, to_number=resident.phone, body=body, kind=kind, purpose_key=purpose_key,
-                  case=case, status=status, resident_id=resident.id, staff_id=staff_id)
+                  case=case, status=status, resident_id=resident.id, staff_id=staff_id, send_after=send_after)
+
+
+def may_text(resident: Resident, kind: str) -> bool:
+    """A blocked number gets nothing; an opted-out one only the confirmation of its opt-out."""
+    if resident.blocked:
+        return False
+    return not resident.opted_out or kind == OPT_OUT_CONFIRMATION
 
 
 def queue_staff_text(db: Session, *, staff: Staff, line: Line, body: str, kind: str, purpose_key: str,
@@ -37,7 +51,7 @@ def queue_staff_text(db: Session, *, staff: Staff, line: Line, body: str, kind: 
 
 
 def _queue(db: Session, *, line: Line, to_number: str, body: str, kind: str, purpose_key: str, case: Case | None,
-           status: str, **recipient) -> Message:
+           status: str, send_after=None, **recipient) -> Message:
     existing = db.exec(select(Message).where(Message.purpose_key == purpose_key)).first()
     if existing:
         return existing
@@ -51,6 +65,7 @@ def _queue(db: Session, *, line: Line, to_number: str, body: str, kind: str, pur
         to_number=to_number,
         purpose_key=purpose_key,
         status=status,
+        send_after=send_after,
         segments=segments.count(body).count,
         **recipient,
     )

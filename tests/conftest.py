@@ -86,6 +86,9 @@ def make_config(**overrides) -> Config:
         TWILIO_FROM_NUMBER="+82212345678",
         EMBEDDED_CLOCK=False,
         WTF_CSRF_ENABLED=True,
+        # No quiet hours unless a test sets them: a test's texts must not wait for 08:00 when it runs at night.
+        QUIET_HOURS_START="00:00",
+        QUIET_HOURS_END="00:00",
     )
     defaults.update(overrides)
     return Config(**defaults)

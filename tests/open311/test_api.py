@@ -36,7 +36,8 @@ def test_single_request_is_a_one_element_array_with_the_texted_reference(app, cl
 
 def test_comma_separated_ids_return_each(app, client, run_worker):
     first = routed_case(app, client, run_worker, "쓰레기가 쌓였어요")
-    second = routed_case(app, client, run_worker, "Thank you so much for fixing the road!")
+    # Another resident: a second text from the same number within days would join the first case.
+    second = routed_case(app, client, run_worker, "Thank you so much for fixing the road!", sender="010-2222-0002")
     answer = client.get(f"/open311/v2/requests.json?service_request_id={first.ref},{second.ref}")
     assert sorted(i["service_request_id"] for i in answer.json) == sorted([first.ref, second.ref])
     one_path = client.get(f"/open311/v2/requests/{first.ref},{second.ref}.json")
@@ -51,7 +52,7 @@ def test_unknown_request_is_the_spec_error_array(client):
 
 def test_filters_status_service_code_and_dates(app, client, run_worker):
     open_case = routed_case(app, client, run_worker, "불법주차 차량 때문에 못 지나가요")
-    closed_case = routed_case(app, client, run_worker, "공원 쓰레기통이 넘쳐요")
+    closed_case = routed_case(app, client, run_worker, "공원 쓰레기통이 넘쳐요", sender="010-2222-0003")
     with app.app_context():
         session = db.session()
         session.get(Case, closed_case.id).state = CaseState.RESOLVED
