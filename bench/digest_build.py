@@ -7,7 +7,7 @@
 
 Fills a database of its own with INSERT ... SELECT generate_series (a year of cases, one inbound
 text each, ratings), then times build() -- figures, charts, HTML and text -- for the last day,
-a Monday (three days), and the dashboard's figures over the whole year. Prints JSON.
+a Monday (three days), and the dashboard's figures over 30 days and over the whole year. Prints JSON.
 """
 import argparse
 import json
@@ -128,13 +128,15 @@ def fill(app, cases: int) -> float:
 
 
 def timed(func, runs: int) -> dict:
-    seconds = []
+    """Wall time, and this process's CPU time (the database's work is in its own processes)."""
+    seconds, cpu = [], []
     for _ in range(runs):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         func()
         seconds.append(time.perf_counter() - began)
+        cpu.append(time.process_time() - began_cpu)
     return {"first_s": round(seconds[0], 3), "median_s": round(statistics.median(seconds), 3),
-            "max_s": round(max(seconds), 3)}
+            "max_s": round(max(seconds), 3), "median_python_cpu_s": round(statistics.median(cpu), 3)}
 
 
 def main() -> None:
@@ -159,7 +161,9 @@ def main() -> None:
             session = db.session()
             tuesday = LAST_DAY - timedelta(days=5)
             year = period.Span(LAST_DAY - timedelta(days=364), LAST_DAY)
+            month = period.Span(LAST_DAY - timedelta(days=29), LAST_DAY)
             tuesday_figures = build.figures_for(session, period.covered(tuesday), now)
+            load_before = os.getloadavg()[0]
             results = {
                 "cases": session.exec(text('SELECT count(*) FROM "case"')).one()[0],
                 "fill_s": round(fill_seconds, 1),
@@ -167,8 +171,12 @@ def main() -> None:
                 "build_monday_fri_to_sun": timed(lambda: build.build(session, LAST_DAY, now), args.runs),
                 "figures_only_one_day": timed(lambda: build.figures_for(session, period.covered(tuesday), now), args.runs),
                 "charts_only": timed(lambda: build.draw_charts(tuesday_figures), args.runs),
+                "dashboard_figures_30_days": timed(lambda: build.figures_for(session, month, now), args.runs),
                 "dashboard_figures_whole_year": timed(lambda: build.figures_for(session, year, now), args.runs),
                 "digest_html_kb": round(len(build.build(session, tuesday, now).html) / 1024),
+                # Other work on the machine slows every figure: the one-minute load before and after, and the CPUs.
+                "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+                "cpus": os.cpu_count(),
             }
         print(json.dumps(results, indent=2))
         if args.keep:

@@ -7,7 +7,7 @@ Merged cases are not cases of their own and are left out everywhere.
 """
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -108,7 +108,6 @@ class Figures:
     thanks: list[str]
     daily: Daily
     first_answer_target_hours: float = 48
-    notes: list[str] = field(default_factory=list)
 
 
 def category_label(key: str | None) -> str:
