@@ -19,7 +19,7 @@ ALEMBIC_INI = Path(__file__).parent / "alembic.ini"
 def migrate(database_url: str) -> None:
     config = AlembicConfig(str(ALEMBIC_INI))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    command.upgrade(config, "heads")
+    command.upgrade(config, "head")
 
 
 def load_departments(session: Session) -> int:

@@ -3,6 +3,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import db
 import jobqueue
@@ -22,6 +23,10 @@ def create_app(config: Config | None = None) -> Flask:
     jobqueue.init_app(app)
     _register_blueprints(app)
     _register_commands(app)
+    if config.TRUSTED_PROXIES:
+        # Behind a load balancer the client address (sign-in rate limits) comes from X-Forwarded-For.
+        n = config.TRUSTED_PROXIES
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     if config.embedded and config.EMBEDDED_CLOCK:
         schedule.start_in_background(app)
     return app

@@ -21,3 +21,16 @@ def test_503_when_database_is_down(app):
     answer = broken.test_client().get("/healthz")
     assert answer.status_code == 503
     assert answer.json["database"].startswith("down") and answer.json["queue"] == "ok"
+
+
+def test_client_address_comes_from_the_trusted_proxy_header(app):
+    from flask import request
+
+    proxied = create_app(make_config(DATABASE_URL=app.config["DATABASE_URL"], REDIS_URL=app.config["REDIS_URL"], TRUSTED_PROXIES=1))
+
+    @proxied.get("/whoami-test")
+    def whoami():
+        return request.remote_addr
+
+    answer = proxied.test_client().get("/whoami-test", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert answer.text == "203.0.113.7"
