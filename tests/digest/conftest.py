@@ -3,20 +3,17 @@
 The known day is Wednesday 18 November 2026 (Asia/Seoul); the digest is read at 08:30 the next
 morning, so lateness is measured at 08:00 on the 19th.
 """
-import socket
-import threading
 from datetime import datetime, timezone
-from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 import db
 from models import Case, CaseEvent, CaseState, Department, Direction, Line, Message, Resident, Staff
 from tests.inbox.conftest import add_staff
 from tests.inbox.conftest import sign_in as inbox_sign_in
+from tests.support import smtp_server
 
 SEOUL = ZoneInfo("Asia/Seoul")
 DAY = datetime(2026, 11, 18).date()
@@ -28,32 +25,9 @@ def kst(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=SEOUL)
 
 
-# --- a real SMTP server ---------------------------------------------------------------------
-class MailDrop:
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp():
-    drop = MailDrop()
-    controller = Controller(drop, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    drop.url = f"smtp://127.0.0.1:{controller.port}"
-    yield drop
-    controller.stop()
+    yield from smtp_server.running()
 
 
 @pytest.fixture
@@ -146,6 +120,6 @@ def known_cases(app):
     return app
 
 
-def mails(drop: MailDrop):
+def mails(drop: smtp_server.MailDrop):
     return [m for _rcpt, m in drop.messages]
 

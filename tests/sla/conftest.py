@@ -1,16 +1,13 @@
 """SLA fixtures: staff to notify, a real SMTP server, and cases created at a chosen moment."""
-import socket
-import threading
 from datetime import datetime, timezone
-from email import message_from_bytes, policy as email_policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 import db
 from models import Case, CaseState, Department, Line, Resident, Staff
 from sla import policy
+from tests.support import smtp_server
 
 # Monday 2026-11-23 10:00 in Seoul: far from any Korean public holiday.
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)
@@ -21,31 +18,9 @@ PARKS_DIRECTOR = "+821040000002"
 MAYOR_OFFICE = "+82221110000"
 
 
-class _Inbox:
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=email_policy.default)))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp():
-    inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    inbox.url = f"smtp://127.0.0.1:{controller.port}"
-    yield inbox
-    controller.stop()
+    yield from smtp_server.running()
 
 
 def seed_people(app) -> None:
