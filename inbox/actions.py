@@ -16,6 +16,7 @@ from inbox import permissions
 from models import Case, CaseEvent, CaseState, Department, Line, Message, MessageStatus, Resident, utcnow
 from replies import outbox
 from routing import corrections, taxonomy
+from sla import policy as sla_policy
 
 
 class CaseNotFound(Exception):
@@ -137,12 +138,18 @@ def _text_resident(session: Session, case: Case, event: CaseEvent, body: str, ki
     )
 
 
-def _reply(session: Session, case: Case, event: CaseEvent, user, *, body: str) -> Message:
-    event.kind = "reply"
+def _reply(session: Session, case: Case, event: CaseEvent, user, *, body: str, question: bool = False) -> Message:
+    event.kind = "question" if question else "reply"
     message = _text_resident(session, case, event, body, "reply", user)
     event.data = {"body": body, "message_id": message.id, "suppressed": message.status == MessageStatus.SUPPRESSED}
+    now = utcnow()
+    if question:
+        # Waiting on the resident: the SLA clocks stop until they answer (routing resumes them).
+        sla_policy.pause(case, now)
+        return message
+    sla_policy.resume(case, now)
     if case.first_answered_at is None:
-        case.first_answered_at = utcnow()
+        case.first_answered_at = now
     if case.state in (CaseState.NEW, CaseState.OPEN):
         case.state = CaseState.ANSWERED
     return message

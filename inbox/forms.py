@@ -52,6 +52,7 @@ class CaseActionForm(FlaskForm):
 class ReplyForm(CaseActionForm):
     body = TextAreaField(_l("Reply to the resident"),
                          validators=[DataRequired(_l("Write the reply first.")), _fits_in_texts])
+    question = BooleanField(_l("This asks the resident something: wait for the answer (the deadline pauses)"))
 
 
 class NoteForm(CaseActionForm):

@@ -149,7 +149,7 @@ def visible_case(session: Session, user, case_id: int) -> Case | None:
     return case if case is not None and permissions.can_see(user, case) else None
 
 
-TEXTING_EVENTS = ("reply", "resolved")
+TEXTING_EVENTS = ("reply", "question", "resolved")
 
 
 @dataclass

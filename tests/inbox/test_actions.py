@@ -294,3 +294,26 @@ def test_the_same_form_posted_at_the_same_moment_from_two_requests_texts_once(ap
         thread.join()
     assert sorted(r.duplicate for r in results) == [False, True]
     assert len(texts(app, case_id)) == 1 and len(events(app, case_id, "reply")) == 1
+
+
+def test_question_to_the_resident_pauses_the_deadline_until_they_answer(app, client, leader, run_worker, twilio):
+    from tests.conftest import inbound_form, signed_post
+
+    case_id = add_case(app)
+    deadline = load_case(app, case_id).deadline_at
+    sign_in(client, leader)
+    answer = post_action(client, case_id, "reply", _page(client, case_id), body="정확한 위치를 알려주시겠어요?", question="y")
+    assert answer.status_code == 302
+    run_worker()
+    assert twilio.bodies_to(PHONE) == ["정확한 위치를 알려주시겠어요?"]
+    case = load_case(app, case_id)
+    assert case.state == CaseState.WAITING and case.waiting_since is not None and case.first_answered_at is None
+    [event] = events(app, case_id, "question")
+    assert event.data["message_id"] == texts(app, case_id)[0].id
+
+    signed_post(app.test_client(), app, "/sms/inbound", inbound_form("청솔로 12 앞입니다", sender="010-1234-5678"))
+    run_worker()
+    case = load_case(app, case_id)
+    assert case.state == CaseState.OPEN and case.waiting_since is None
+    assert case.deadline_at > deadline  # moved by the time spent waiting
+    assert events(app, case_id, "resident_text")
