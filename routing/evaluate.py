@@ -135,29 +135,23 @@ def evaluate(model, examples: list[dict], threshold: float) -> dict:
     conf = [p.confidence for p in predictions]
     langs = [e.get("lang") or "unknown" for e in examples]
 
-    by_lang = {}
-    for lang in sorted(set(langs)):
-        idx = [i for i, g in enumerate(langs) if g == lang]
-        sub = lambda xs: [xs[i] for i in idx]  # noqa: E731
-        by_lang[lang] = {
-            "n": len(idx),
-            "category_macro_f1": macro_f1(sub(true_c), sub(pred_c), CATEGORIES),
-            "department_accuracy": accuracy(sub(true_d), sub(pred_d)),
-            **{k: v for k, v in routing_rates(sub(true_d), sub(pred_d), sub(conf), threshold).items()
-               if k in ("misroute", "triage")},
-        }
-    sources = sorted({e.get("source") for e in examples if e.get("source")})
-    by_source = {}
-    for s in sources:
-        idx = [i for i, e in enumerate(examples) if e.get("source") == s]
-        sub = lambda xs: [xs[i] for i in idx]  # noqa: E731
-        by_source[s] = {
-            "n": len(idx),
-            "category_macro_f1": macro_f1(sub(true_c), sub(pred_c), CATEGORIES),
-            "department_accuracy": accuracy(sub(true_d), sub(pred_d)),
-            **{k: v for k, v in routing_rates(sub(true_d), sub(pred_d), sub(conf), threshold).items()
-               if k in ("misroute", "triage")},
-        }
+    def scores_of(group: list[str | None]) -> dict:
+        """The headline figures for each value of a grouping (language, corpus source)."""
+        scores = {}
+        for value in sorted({g for g in group if g}):
+            idx = [i for i, g in enumerate(group) if g == value]
+            sub = lambda xs: [xs[i] for i in idx]  # noqa: E731
+            scores[value] = {
+                "n": len(idx),
+                "category_macro_f1": macro_f1(sub(true_c), sub(pred_c), CATEGORIES),
+                "department_accuracy": accuracy(sub(true_d), sub(pred_d)),
+                **{k: v for k, v in routing_rates(sub(true_d), sub(pred_d), sub(conf), threshold).items()
+                   if k in ("misroute", "triage")},
+            }
+        return scores
+
+    by_lang = scores_of(langs)
+    by_source = scores_of([e.get("source") for e in examples])
 
     category_stats = per_class(true_c, pred_c, CATEGORIES)
     table = tradeoff(true_d, pred_d, conf)
