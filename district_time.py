@@ -15,6 +15,11 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(zone())
 
 
+def from_local(wall_clock: datetime) -> datetime:
+    """A time a person typed in district time (no zone), as an aware datetime."""
+    return wall_clock.replace(tzinfo=zone())
+
+
 def short_ko(moment: datetime) -> str:
     """11/25(수) 14:00"""
     at = local(moment)

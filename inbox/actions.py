@@ -12,10 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 import db
+import district_time
 from inbox import permissions
 from models import Case, CaseEvent, CaseState, Department, Line, Message, MessageStatus, Resident, utcnow
 from replies import outbox
 from routing import corrections, taxonomy
+from sla import actions as sla_actions
 from sla import policy as sla_policy
 
 
@@ -217,6 +219,15 @@ def _reopen(session: Session, case: Case, event: CaseEvent, user, *, reason: str
     case.resolved_at = None
 
 
+def _extend(session: Session, case: Case, event: CaseEvent, user, *, deadline, reason: str) -> None:
+    if case.state not in CaseState.ACTIVE:
+        raise Refused(_("Only an open case has a deadline to extend."))
+    try:
+        sla_actions.extend_deadline(session, case, district_time.from_local(deadline), reason, user, event=event)
+    except sla_actions.ExtensionRefused as refused:
+        raise Refused(str(refused)) from None
+
+
 _ACTIONS = {
     "reply": _reply,
     "note": _note,
@@ -224,4 +235,5 @@ _ACTIONS = {
     "category": _change_category,
     "resolve": _resolve,
     "reopen": _reopen,
+    "extend": _extend,
 }

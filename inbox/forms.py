@@ -3,7 +3,7 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, EmailField, HiddenField, PasswordField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from replies import segments
@@ -79,6 +79,15 @@ class ReopenForm(CaseActionForm):
     reason = TextAreaField(_l("Reason"), validators=[Length(max=MAX_REASON_CHARS)])
 
 
+class ExtendForm(CaseActionForm):
+    """A new deadline in district time, with the reason that will stand in the thread."""
+
+    deadline = DateTimeLocalField(_l("New deadline"), format="%Y-%m-%dT%H:%M",
+                                  validators=[DataRequired(_l("Choose the new deadline (date and time)."))])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(_l("Say why the deadline moves.")),
+                                                     Length(max=MAX_REASON_CHARS)])
+
+
 ACTION_FORMS = {
     "reply": ReplyForm,
     "note": NoteForm,
@@ -86,4 +95,5 @@ ACTION_FORMS = {
     "category": CategoryForm,
     "resolve": ResolveForm,
     "reopen": ReopenForm,
+    "extend": ExtendForm,
 }

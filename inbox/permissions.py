@@ -9,6 +9,9 @@
 | resolve  | -     | all           | own dept | own dept |
 | reopen   | -     | all           | own dept | own dept |
 | reassign | -     | all           | own dept | -        |
+| extend   | -     | all           | own dept | -        |
+
+Extending a deadline is sla.actions' rule too; the mayor reads and is told, and asks the team to act.
 """
 from sqlalchemy.sql import Select
 
@@ -17,7 +20,7 @@ from models import Case
 ROLES = ("mayor", "communication", "leader", "staff")
 SEE_ALL = ("mayor", "communication")
 DEPARTMENT_ROLES = ("leader", "staff")
-ACTIONS = ("note", "reply", "category", "resolve", "reopen", "reassign")
+ACTIONS = ("note", "reply", "category", "resolve", "reopen", "reassign", "extend")
 
 _ALLOWED = {
     "note": ("communication", "leader", "staff"),
@@ -26,6 +29,7 @@ _ALLOWED = {
     "resolve": ("communication", "leader", "staff"),
     "reopen": ("communication", "leader", "staff"),
     "reassign": ("communication", "leader"),
+    "extend": ("communication", "leader"),
 }
 
 

@@ -1,4 +1,5 @@
 """The inbox's pages: sign-in, the case list (and its polled fragment), a case with its thread and actions."""
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
@@ -7,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 import db
+import district_time
 from inbox import actions, permissions, queries
 from inbox.auth import authenticate, login_attempt_allowed, roles_required
 from inbox.display import HELPERS, is_english, when
@@ -144,6 +146,14 @@ def _fill_choices(action: str, form, case: Case) -> None:
         form.category.choices = [(k, HELPERS["category_name"](k)) for k in taxonomy.default().category_keys]
         if form.category.data is None:
             form.category.data = case.category
+    elif action == "extend" and form.deadline.data is None:
+        form.deadline.data = _suggested_deadline(case)
+
+
+def _suggested_deadline(case: Case) -> datetime:
+    """A day after the current deadline (or from now, where there is none), on the hour, in district time."""
+    base = max(filter(None, (queries.due_at(case), utcnow())))
+    return (district_time.local(base) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0, tzinfo=None)
 
 
 def _render_case(case: Case, posted=None, status: int = 200):
@@ -224,6 +234,7 @@ def _say_what_happened(action: str, done: actions.Done) -> None:
         "category": _("Category changed."),
         "resolve": _("Case resolved.") + (" " + _("The result was texted to the resident.") if message else ""),
         "reopen": _("Case reopened."),
+        "extend": _("Deadline extended."),
     }[action], "success")
 
 

@@ -6,8 +6,8 @@ from sqlmodel import Session
 from models import Case, CaseEvent, Staff, utcnow
 from sla import ladder, policy
 
-# A leader of the case's department, the communication team or the mayor may extend a deadline.
-_MAY_EXTEND_ANY = ("communication", "mayor")
+# A leader of the case's department or the communication team may extend a deadline (the inbox's matrix agrees).
+_MAY_EXTEND_ANY = ("communication",)
 
 
 class ExtensionRefused(ValueError):
@@ -15,12 +15,13 @@ class ExtensionRefused(ValueError):
 
 
 def extend_deadline(session: Session, case: Case, new_deadline: datetime, reason: str, staff: Staff,
-                    now: datetime | None = None) -> CaseEvent:
+                    now: datetime | None = None, event: CaseEvent | None = None) -> CaseEvent:
     """Moves the running clock's deadline later (or sets one where the category has none), with a reason.
 
     The escalation ladder starts again for the new deadline; the steps already taken stay in the
     thread. Runs in the caller's transaction (lock the case row first); returns the
-    deadline_extended event.
+    deadline_extended event: `event` when given (the inbox's, which carries its form token and
+    bumps the case version itself), else a new one.
     """
     now = now or utcnow()
     reason = (reason or "").strip()
@@ -39,10 +40,12 @@ def extend_deadline(session: Session, case: Case, new_deadline: datetime, reason
     case.sla_progress = ladder.progress(case.sla_progress, clock).next_round(clock)
     case.escalation_level = 0
     case.updated_at = now
-    case.version += 1
-    event = CaseEvent(case_id=case.id, kind="deadline_extended", staff_id=staff.id, actor=staff.email, created_at=now,
-                      data={"clock": clock, "from": current.isoformat() if current else None,
-                            "to": new_deadline.isoformat(), "reason": reason, "escalation_level_before": level_before})
+    if event is None:
+        case.version += 1
+        event = CaseEvent(case_id=case.id, staff_id=staff.id, actor=staff.email, created_at=now)
+    event.kind = "deadline_extended"
+    event.data = {"clock": clock, "from": current.isoformat() if current else None,
+                  "to": new_deadline.isoformat(), "reason": reason, "escalation_level_before": level_before}
     session.add(event)
     session.flush()
     return event

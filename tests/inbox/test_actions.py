@@ -1,5 +1,6 @@
 """Actions on a case: what each records and texts, and every bad input answered clearly with nothing lost or sent twice."""
 import threading
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from markupsafe import escape
@@ -317,3 +318,58 @@ def test_question_to_the_resident_pauses_the_deadline_until_they_answer(app, cli
     assert case.state == CaseState.OPEN and case.waiting_since is None
     assert case.deadline_at > deadline  # moved by the time spent waiting
     assert events(app, case_id, "resident_text")
+
+
+def _district_wall_clock(moment) -> str:
+    from zoneinfo import ZoneInfo
+    return moment.astimezone(ZoneInfo("Asia/Seoul")).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_leader_extends_the_deadline_with_a_reason_in_district_time(app, client, leader):
+    case_id = add_case(app)
+    old_deadline = load_case(app, case_id).deadline_at
+    sign_in(client, leader)
+    page = _page(client, case_id)
+    assert 'id="extend"' in page and f'value="{_district_wall_clock(old_deadline + timedelta(days=1))[:-2]}00"' in page
+
+    answer = post_action(client, case_id, "extend", page, deadline="2030-01-02T09:30", reason="업체 자재 입고 대기")
+
+    assert answer.status_code == 302
+    case = load_case(app, case_id)
+    assert case.deadline_at == datetime(2030, 1, 2, 0, 30, tzinfo=timezone.utc)  # 09:30 in Seoul
+    [event] = events(app, case_id, "deadline_extended")
+    assert event.actor == "김도로" and event.data["reason"] == "업체 자재 입고 대기"
+    assert event.data["from"] == old_deadline.isoformat() and event.dedupe_key.startswith("form:")
+    thread = _page(client, case_id)
+    assert "기한 연장" in thread and "업체 자재 입고 대기" in thread
+
+
+def test_extension_without_a_reason_or_earlier_than_the_deadline_is_refused(app, client, leader):
+    case_id = add_case(app)
+    old_deadline = load_case(app, case_id).deadline_at
+    sign_in(client, leader)
+    answer = post_action(client, case_id, "extend", _page(client, case_id), deadline="2030-01-02T09:30", reason="")
+    assert answer.status_code == 400 and "기한을 옮기는 사유를 입력해 주세요." in answer.get_data(as_text=True)
+    earlier = _district_wall_clock(old_deadline - timedelta(hours=5))
+    answer = post_action(client, case_id, "extend", _page(client, case_id), deadline=earlier, reason="빨리")
+    assert answer.status_code == 400 and "현재 기한보다 뒤여야" in answer.get_data(as_text=True)
+    answer = post_action(client, case_id, "extend", _page(client, case_id), deadline="내일", reason="사유")
+    assert answer.status_code == 400
+    assert load_case(app, case_id).deadline_at == old_deadline and not events(app, case_id, "deadline_extended")
+
+
+def test_the_same_extension_form_posted_twice_extends_once(app, client, leader):
+    case_id = add_case(app)
+    sign_in(client, leader)
+    page = _page(client, case_id)
+    for _ in range(2):
+        assert post_action(client, case_id, "extend", page, deadline="2030-01-02T09:30", reason="일정 조정").status_code == 302
+    assert len(events(app, case_id, "deadline_extended")) == 1
+
+
+def test_a_resolved_case_offers_no_extension_and_refuses_one(app, client, leader):
+    case_id = add_case(app, state=CaseState.RESOLVED)
+    sign_in(client, leader)
+    assert 'id="extend"' not in _page(client, case_id)
+    answer = post_action(client, case_id, "extend", deadline="2030-01-02T09:30", reason="사유")
+    assert answer.status_code == 400 and not events(app, case_id, "deadline_extended")

@@ -21,8 +21,9 @@ EXPECTED = {
     **{("mayor", a): (403, 403) for a in ACTIONS},
     **{("communication", a): (302, 302) for a in ACTIONS},
     **{("leader", a): (302, 404) for a in ACTIONS},
-    **{("staff", a): (302, 404) for a in ACTIONS if a != "reassign"},
+    **{("staff", a): (302, 404) for a in ACTIONS if a not in ("reassign", "extend")},
     ("staff", "reassign"): (403, 404),
+    ("staff", "extend"): (403, 404),
 }
 FIELDS = {
     "note": {"body": "현장 확인 예정"},
@@ -31,9 +32,10 @@ FIELDS = {
     "resolve": {"result": "가로등을 교체했습니다.", "notify": "y"},
     "reopen": {"reason": "다시 꺼졌다는 연락"},
     "reassign": {"department": "parks", "reason": "공원 안 가로등"},
+    "extend": {"deadline": "2030-01-02T09:30", "reason": "자재 입고 대기"},
 }
 EVENT_KIND = {"note": "note", "reply": "reply", "category": "category_changed", "resolve": "resolved",
-              "reopen": "reopened", "reassign": "reassigned"}
+              "reopen": "reopened", "reassign": "reassigned", "extend": "deadline_extended"}
 
 
 def _sign_in_as(app, client, role: str) -> None:
