@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from inbox import permissions
 from models import Case, CaseEvent, CaseState, Department, Media, Message, Resident, utcnow
+from sla import policy as sla_policy
 from sms_gateway.phone import mask
 
 PER_PAGE = 25
@@ -23,7 +24,7 @@ CLOCK_RUNNING = and_(Case.state.in_((CaseState.OPEN, CaseState.ANSWERED)), Case.
 def due_at(case: Case) -> datetime | None:
     if case.state not in (CaseState.OPEN, CaseState.ANSWERED) or case.waiting_since is not None:
         return None
-    return case.deadline_at if case.first_answered_at is None else case.resolution_deadline_at
+    return sla_policy.current_deadline(case)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from sqlmodel import select
 import db
 from models import Case, CaseState, Department
 from routing import taxonomy
+from sla import policy as sla_policy
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
@@ -141,7 +142,7 @@ def _render(cases: list[Case]) -> list[dict]:
                 "service_notice": None,
                 "requested_datetime": _iso(case.created_at),
                 "updated_datetime": _iso(case.updated_at),
-                "expected_datetime": _iso(case.deadline_at),
+                "expected_datetime": _iso(sla_policy.current_deadline(case)),
                 "address": None,
                 "address_id": None,
                 "zipcode": None,

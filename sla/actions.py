@@ -31,7 +31,7 @@ def extend_deadline(session: Session, case: Case, new_deadline: datetime, reason
         raise ExtensionRefused("이 사건의 기한은 담당 부서장만 연장할 수 있습니다. (Only the department's leader may extend.)")
     if new_deadline.tzinfo is None:
         raise ExtensionRefused("새 기한에 시간대가 없습니다. (The new deadline needs a time zone.)")
-    clock = policy.RESOLUTION if case.first_answered_at else policy.ANSWER
+    clock = policy.clock_of(case)
     current = policy.deadline_of(case, clock)
     if new_deadline <= max(filter(None, (current, now))):
         raise ExtensionRefused("새 기한은 지금과 현재 기한보다 뒤여야 합니다. (The new deadline must be later than now and the current one.)")

@@ -63,11 +63,21 @@ def longest_hours(clock: str) -> float:
     return max([config["RESOLUTION_HOURS"], *filter(None, config["SLA_RESOLUTION_HOURS"].values())])
 
 
+def clock_of(case: Case) -> str:
+    """The clock that applies: the first answer's until it is given, then the resolution's."""
+    return ANSWER if case.first_answered_at is None else RESOLUTION
+
+
 def running_clock(case: Case) -> str | None:
-    """The clock being watched: the first answer's until it is given, then the resolution's."""
+    """The clock being watched: none while the case waits on the resident or is closed."""
     if case.state not in (CaseState.OPEN, CaseState.ANSWERED) or case.waiting_since is not None:
         return None
-    return ANSWER if case.first_answered_at is None else RESOLUTION
+    return clock_of(case)
+
+
+def current_deadline(case: Case) -> datetime | None:
+    """The deadline of the clock that applies, the one residents and staff are told."""
+    return deadline_of(case, clock_of(case))
 
 
 def deadline_of(case: Case, clock: str) -> datetime | None:

@@ -34,6 +34,17 @@ def test_single_request_is_a_one_element_array_with_the_texted_reference(app, cl
     assert "3333" not in str(answer.json) and "가로등" not in str(answer.json)
 
 
+def test_expected_datetime_after_a_first_answer_is_the_resolution_deadline(app, client, run_worker):
+    case = routed_case(app, client, run_worker, "청솔동 가로등이 꺼졌어요")
+    resolution_deadline = utcnow().replace(microsecond=0) + timedelta(days=10)
+    with app.app_context(), db.transaction() as session:
+        stored = session.get(Case, case.id)
+        stored.first_answered_at, stored.state = utcnow(), CaseState.ANSWERED
+        stored.resolution_deadline_at = resolution_deadline
+    [item] = client.get(f"/open311/v2/requests/{case.ref}.json").json
+    assert item["expected_datetime"] == resolution_deadline.isoformat().replace("+00:00", "Z")
+
+
 def test_comma_separated_ids_return_each(app, client, run_worker):
     first = routed_case(app, client, run_worker, "쓰레기가 쌓였어요")
     # Another resident: a second text from the same number within days would join the first case.
