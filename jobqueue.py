@@ -31,10 +31,10 @@ class RedisQueue:
         )
         self.queue = Queue(app.config["QUEUE_NAME"], connection=self.connection)
 
-    def enqueue(self, func_path: str, *args, job_id: str, retries: int) -> None:
+    def enqueue(self, func_path: str, *args, job_id: str, retries: int, new_id: bool = False) -> None:
         # Job ids are global in Redis; the queue name keeps two deployments (or test runs) apart.
         job_id = f"{self.queue.name}-{job_id}"
-        if self._is_pending(job_id):
+        if not new_id and self._is_pending(job_id):
             return
         retry = Retry(max=retries, interval=RETRY_INTERVALS[:retries]) if retries else None
         self.queue.enqueue(func_path, *args, job_id=job_id, retry=retry, result_ttl=3600, failure_ttl=7 * 86400)
@@ -64,7 +64,7 @@ class InlineQueue:
         self.thread = threading.Thread(target=self._run, name="inline-queue", daemon=True)
         self.thread.start()
 
-    def enqueue(self, func_path: str, *args, job_id: str, retries: int) -> None:
+    def enqueue(self, func_path: str, *args, job_id: str, retries: int, new_id: bool = False) -> None:
         with self.lock:
             if job_id in self.pending:
                 return
@@ -115,10 +115,14 @@ def current_queue():
     return current_app.extensions["jobqueue"]
 
 
-def enqueue(func_path: str, *args, job_id: str, retries: int = 3) -> bool:
-    """Queues a job. False when the queue is unreachable: the row stays in the database and a sweeper retries."""
+def enqueue(func_path: str, *args, job_id: str, retries: int = 3, new_id: bool = False) -> bool:
+    """Queues a job. False when the queue is unreachable: the row stays in the database and a sweeper retries.
+
+    A job already pending under the same id is not queued again; `new_id` says the id names a row
+    created just now, so there is nothing to look for (it saves the webhook a round trip to Redis).
+    """
     try:
-        current_queue().enqueue(func_path, *args, job_id=job_id, retries=retries)
+        current_queue().enqueue(func_path, *args, job_id=job_id, retries=retries, new_id=new_id)
         return True
     except (RedisError, OSError) as exc:
         log.warning("could not queue %s (%s); the sweeper will queue it later", job_id, exc)

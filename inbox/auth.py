@@ -7,10 +7,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, current_app, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from limits import parse
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from flask_login import LoginManager, UserMixin, current_user
 from sqlmodel import Session, select
@@ -30,20 +28,19 @@ log = logging.getLogger(__name__)
 
 
 def init_limiter(app) -> None:
-    """One limiter per app (Flask-Limiter keeps its storage per instance): Redis when the app has it, so every
-    web process counts the same attempts, else this process's memory."""
-    limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["REDIS_URL"] or "memory://",
-                      key_prefix=app.config["QUEUE_NAME"], default_limits=[])
-    app.extensions["inbox_login_limiter"] = (limiter, FixedWindowRateLimiter(MemoryStorage()))
+    """One limiter per app: Redis when the app has it, so every web process counts the same attempts, else this
+    process's memory. Only sign-in is limited, so no hook runs on other requests (the webhook's included)."""
+    storage = storage_from_string(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else MemoryStorage()
+    app.extensions["inbox_login_limiter"] = (FixedWindowRateLimiter(storage), FixedWindowRateLimiter(MemoryStorage()))
 
 
 def login_attempt_allowed() -> bool:
     """Counts one sign-in attempt; False once the address or the e-mail address has had too many."""
     limiter, in_memory = current_app.extensions["inbox_login_limiter"]
-    keys = {"address": get_remote_address(), "email": normalise_email(request.form.get("email", ""))}
+    keys = {"address": request.remote_addr or "", "email": normalise_email(request.form.get("email", ""))}
     prefix = current_app.config["QUEUE_NAME"]
     try:
-        return all(limiter.limiter.hit(limit, prefix, "login", kind, keys[kind]) for kind, limit in LOGIN_LIMITS)
+        return all(limiter.hit(limit, prefix, "login", kind, keys[kind]) for kind, limit in LOGIN_LIMITS)
     except Exception as exc:  # Redis down must not lock everyone out: count in this process meanwhile
         log.warning("login limits counted in memory: %s", exc)
         return all(in_memory.hit(limit, prefix, "login", kind, keys[kind]) for kind, limit in LOGIN_LIMITS)

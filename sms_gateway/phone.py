@@ -1,5 +1,6 @@
 """Phone numbers as E.164, with Korean numbers written the Korean way understood."""
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 
@@ -10,6 +11,7 @@ class Normalised:
     valid: bool
 
 
+@lru_cache(maxsize=20_000)  # residents text again and again; parsing is the webhook's costliest pure step
 def normalise(raw: str, region: str = "KR") -> Normalised:
     text = (raw or "").strip()
     try:

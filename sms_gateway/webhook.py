@@ -42,7 +42,8 @@ def inbound():
         return bad_request(str(exc))
     stored = store(db.session(), message, current_app.config["DEFAULT_REGION"])
     if stored.created:
-        jobqueue.enqueue("routing.jobs.route_case", stored.case_id, job_id=f"route_case-{stored.case_id}")
+        jobqueue.enqueue("routing.jobs.route_case", stored.case_id, job_id=f"route_case-{stored.case_id}",
+                         new_id=True)
     else:
         log.info("retried webhook for %s: already stored as case %s", message.message_sid, stored.case_id)
     return twiml()
