@@ -4,8 +4,11 @@
   origin in routing/data/SEED.md).
 - routing/data/realstyle_train.jsonl: real-style training texts (long formal posts, question-form
   complaints, bare titles), used when present.
-- routing/data/realstyle_eval.jsonl is an independent evaluation set: it is NEVER read here for
-  training; `routing.evaluate` may be pointed at it.
+- routing/data/seedstyle_train.jsonl: more texts in the seed's SMS style, written where the model was
+  weakest (roads/traffic, sanitation/environment/health, category borders, safety in every
+  department, English for every department), used when present.
+- routing/data/realstyle_eval.jsonl and routing/data/seedstyle_eval.jsonl are independent evaluation
+  sets: they are NEVER read here for training; `routing.evaluate` may be pointed at them.
 """
 from __future__ import annotations
 
@@ -17,7 +20,11 @@ from pathlib import Path
 DATA_DIR = Path(__file__).parent / "data"
 SEED_PATH = DATA_DIR / "seed.jsonl"
 REALSTYLE_TRAIN_PATH = DATA_DIR / "realstyle_train.jsonl"
+SEEDSTYLE_TRAIN_PATH = DATA_DIR / "seedstyle_train.jsonl"
 REALSTYLE_EVAL_PATH = DATA_DIR / "realstyle_eval.jsonl"  # evaluation only
+SEEDSTYLE_EVAL_PATH = DATA_DIR / "seedstyle_eval.jsonl"  # evaluation only
+TRAINING_FILES = ((REALSTYLE_TRAIN_PATH, "realstyle"), (SEEDSTYLE_TRAIN_PATH, "seedstyle"))
+EVAL_FILES = ((REALSTYLE_EVAL_PATH, "realstyle_eval"), (SEEDSTYLE_EVAL_PATH, "seedstyle_eval"))
 
 REQUIRED = ("text", "category", "department")
 
@@ -48,11 +55,17 @@ def _tag(examples: list[dict], source: str) -> list[dict]:
 
 
 def seed_examples() -> list[dict]:
-    """The shipped seed corpus plus the real-style training file when present (never the eval file)."""
+    """The shipped seed corpus plus the other training files that are present (never an eval file)."""
     examples = _tag(load_jsonl(SEED_PATH), "seed")
-    if REALSTYLE_TRAIN_PATH.exists():
-        examples += _tag(load_jsonl(REALSTYLE_TRAIN_PATH), "realstyle")
+    for path, source in TRAINING_FILES:
+        if path.exists():
+            examples += _tag(load_jsonl(path), source)
     return dedupe(examples)
+
+
+def evaluation_sets() -> dict[str, list[dict]]:
+    """The independent evaluation files that are present, by name (never trained on)."""
+    return {name: load_jsonl(path) for path, name in EVAL_FILES if path.exists()}
 
 
 def count_by(examples: list[dict], key: str) -> dict:

@@ -32,7 +32,7 @@ class TrainingData:
 
 
 def training_data(seed: list[dict], corrections: list[dict]) -> TrainingData:
-    """Seed train split + corrections to train on; held-out split (+ real-style file) to judge by."""
+    """Seed train split + corrections to train on; held-out split (+ the independent eval files) to judge by."""
     train_half, held_out = corpus.split(seed)
     corrected = {corpus.text_hash(c["text"]) for c in corrections}
 
@@ -41,8 +41,8 @@ def training_data(seed: list[dict], corrections: list[dict]) -> TrainingData:
 
     seed_part = without_corrected(train_half)
     evaluation = {"held_out": without_corrected(held_out)}
-    if corpus.REALSTYLE_EVAL_PATH.exists():
-        evaluation["realstyle_eval"] = without_corrected(corpus.load_jsonl(corpus.REALSTYLE_EVAL_PATH))
+    for name, examples in corpus.evaluation_sets().items():
+        evaluation[name] = without_corrected(examples)
     return TrainingData(
         examples=seed_part + corrections,
         evaluation=evaluation,
@@ -84,8 +84,8 @@ def scores(model: Model, evaluation: dict[str, list[dict]], threshold: float) ->
     return out
 
 
-# The set that decides whether a retrained model goes live. The real-style set is reported next to
-# it but does not decide: choosing models by it would slowly fit them to it, and it must stay an
+# The set that decides whether a retrained model goes live. The independent eval sets are reported next
+# to it but do not decide: choosing models by it would slowly fit them to it, and it must stay an
 # honest figure of how the model does on writing it has never seen.
 DECIDING_SET = "held_out"
 

@@ -498,10 +498,11 @@ def _block_input(name: str, cleaned: list[str], params: dict, morph_cache: list[
 
 
 def _transform(v, docs: list[str]):
-    """v.transform(docs); small batches skip scikit-learn's per-call input validation (several ms a
-    call, which dominated single-text prediction). Same result: sublinear tf * idf, L2 norm."""
-    if len(docs) >= 32 or not isinstance(v, TfidfVectorizer) or not (v.sublinear_tf and v.norm == "l2" and v.use_idf):
-        return v.transform(docs)  # batches: scikit-learn's counting is faster and its overhead amortised
+    """v.transform(docs) for a fitted TF-IDF block: sublinear tf * idf, L2 norm, computed from the
+    block's vocabulary_ and idf_ alone. scikit-learn's own transform also checks the feature count
+    it saw in fit, which `_Features.keep` changes, and costs several ms of validation per call."""
+    if not isinstance(v, TfidfVectorizer) or not (v.sublinear_tf and v.norm == "l2" and v.use_idf):
+        return v.transform(docs)
     analyze = v.build_analyzer()
     vocabulary = v.vocabulary_
     indptr, indices, counts = [0], [], []
@@ -805,10 +806,22 @@ def _fallback() -> Prediction:
     return Prediction("other", 1.0, COMMUNICATION, 1.0, [])
 
 
+def safety_alarm_possible(p_cat: np.ndarray) -> np.ndarray:
+    """Whether the low safety threshold may apply: the most likely category asks something of the office.
+
+    A text the model reads as thanks or spam is not turned into a safety case by a few per cent of
+    safety probability (those were nearly all false alarms); it is safety only when safety is its
+    most likely category. Works on one row or a matrix of rows.
+    """
+    best = np.argmax(p_cat, axis=-1)
+    return ~np.isin(best, [CATEGORIES.index(c) for c in NO_OWNER])
+
+
 def decide_category(p_cat: np.ndarray, safety_threshold: float) -> tuple[str, float]:
-    """The category: `safety` when its probability reaches the (low) safety threshold, else the argmax."""
+    """The category: `safety` when its probability reaches the (low) safety threshold and the text asks
+    something of the office, else the argmax."""
     i_safety = CATEGORIES.index("safety")
-    if p_cat[i_safety] >= safety_threshold:
+    if p_cat[i_safety] >= safety_threshold and safety_alarm_possible(p_cat):
         return "safety", float(p_cat[i_safety])
     j = int(np.argmax(p_cat))
     return CATEGORIES[j], float(p_cat[j])
@@ -962,7 +975,9 @@ def train(examples: list[dict], *, progress: Callable[[str, int, int], None] | N
     pd_oof = _softmax(oof_dep[real_idx] / t_dep)
     is_safety = yc == CATEGORIES.index("safety")
     if cv_ok:
-        safety_threshold = choose_safety_threshold(pc_oof[:, CATEGORIES.index("safety")], is_safety,
+        # a safety text read as thanks or spam is missed at any threshold: it counts against the recall
+        p_alarm = np.where(safety_alarm_possible(pc_oof), pc_oof[:, CATEGORIES.index("safety")], 0.0)
+        safety_threshold = choose_safety_threshold(p_alarm, is_safety,
                                                    p["safety_target_recall"], tuple(p["safety_threshold_bounds"]))
     else:
         safety_threshold = 0.3

@@ -172,6 +172,15 @@ def test_safety_threshold_rule():
     assert decide_category(p, 0.3)[0] == "complaint"
 
 
+def test_a_text_read_as_thanks_or_spam_is_safety_only_when_safety_is_most_likely():
+    p = np.zeros(len(CATEGORIES))
+    p[CATEGORIES.index("gratitude")] = 0.8
+    p[CATEGORIES.index("safety")] = 0.2
+    assert decide_category(p, 0.05)[0] == "gratitude"
+    p[CATEGORIES.index("gratitude")], p[CATEGORIES.index("safety")] = 0.4, 0.6
+    assert decide_category(p, 0.05) == ("safety", 0.6)
+
+
 def test_no_owner_categories_route_to_communication():
     pc = np.zeros(len(CATEGORIES))
     pc[CATEGORIES.index("gratitude")] = 0.7
@@ -183,11 +192,30 @@ def test_no_owner_categories_route_to_communication():
     assert dep == "roads" and conf == pytest.approx(0.3)  # joint: P(owned) * P(roads | owned)
 
 
-def test_fast_transform_equals_scikit_learn(model):
-    from routing.model import _block_input, _transform, clean
+def test_fast_transform_equals_scikit_learn(examples):
+    from routing.model import DEFAULT_PARAMS, _block_input, _make_vectorizer, _transform, clean
 
-    docs = [clean(t) for t in ["가로등이 꺼졌어요", "", "zzz", "Thank you!", "가" * 1600, "쓰레기 쓰레기 쓰레기"]]
-    for block in model.features.blocks:
-        v = model.features.vectorizers[block]
-        texts = _block_input(block, docs, model.params)
+    fitted_on = [clean(e["text"]) for e in examples]
+    docs = [clean(t) for t in ["가로등이 꺼졌어요", "", "zzz", "Thank you!", "가" * 1600, "쓰레기 쓰레기 쓰레기"]] * 8
+    for block in ("char", "stem", "word", "nospace"):
+        v = _make_vectorizer(block, DEFAULT_PARAMS)
+        v.fit(_block_input(block, fitted_on, DEFAULT_PARAMS))
+        texts = _block_input(block, docs, DEFAULT_PARAMS)
         assert np.allclose(_transform(v, texts).toarray(), v.transform(texts).toarray(), atol=1e-6)
+
+
+def test_a_pruned_model_predicts_a_batch_as_it_predicts_each_text(examples):
+    pruned = train(examples, params=FAST)
+    features = pruned.features
+    mask = np.ones(features.n_features, dtype=bool)
+    mask[features.offsets["char"]:features.offsets["char"] + 25] = False  # as training drops zero weights
+    features.keep(mask)
+    pruned.category_head.coef = np.ascontiguousarray(pruned.category_head.coef[:, mask])
+    pruned.department_head.coef = np.ascontiguousarray(pruned.department_head.coef[:, mask])
+    texts = [e["text"] for e in examples[:40]]
+
+    batch_category, batch_department = pruned.predict_proba(texts)  # 40 texts: one batch, no fallback
+
+    one_by_one = [pruned.predict_proba([t]) for t in texts]
+    assert np.allclose(batch_category, np.vstack([c for c, _ in one_by_one]), atol=1e-6)
+    assert np.allclose(batch_department, np.vstack([d for _, d in one_by_one]), atol=1e-6)
