@@ -4,11 +4,11 @@
 
 For every configuration:
   held-out: trained on the train split of routing.corpus.seed_examples(), evaluated on the held-out
-            split, reported apart for the seed-style texts and the real-style (realstyle_train) texts;
-  real-style eval: trained on all the training data, evaluated on routing/data/realstyle_eval.jsonl
-            (when present; never trained or tuned on).
+            split, reported apart for each training file's texts (seed, realstyle, seedstyle);
+  eval sets: trained on all the training data, evaluated on each independent file of
+            routing.corpus.evaluation_sets() (real-style and seed-style; never trained or tuned on).
 The routing threshold is the one recommended on the held-out split (lowest misroute with triage
-<= 25%); the real-style eval is scored at that same threshold (and its own recommendation is shown
+<= 25%); the eval sets are scored at that same threshold (and their own recommendation is shown
 for information only). Speed: texts per CPU-second through Model.predict (one core), batches of all held-out texts.
 Prints a Markdown table (pasted into bench/CLASSIFIER.md) and writes the raw figures as JSON.
 """
@@ -58,7 +58,11 @@ def speed(model: Model, texts: list[str]) -> float:
     return reps * len(texts) / (time.process_time() - started)
 
 
-def run(name: str, params: dict, train_split, held_out, all_train, realstyle_eval) -> dict:
+SOURCES = {"seed": "held-out seed", "realstyle": "held-out real-style train", "seedstyle": "held-out seed-style train"}
+EVAL_LABELS = {"realstyle_eval": "real-style EVAL", "seedstyle_eval": "seed-style EVAL"}
+
+
+def run(name: str, params: dict, train_split, held_out, all_train, eval_sets: dict[str, list[dict]]) -> dict:
     t0 = time.perf_counter()
     model = train(train_split, params=params)
     train_s = time.perf_counter() - t0
@@ -68,14 +72,15 @@ def run(name: str, params: dict, train_split, held_out, all_train, realstyle_eva
            "safety_threshold": model.safety_threshold, "threshold": threshold,
            "held_out": _figures(model, held_out, threshold),
            "texts_per_second": round(speed(model, [e["text"] for e in held_out]), 0)}
-    for source in ("seed", "realstyle"):
+    for source in SOURCES:
         part = [e for e in held_out if e.get("source") == source]
         if part:
             row[f"held_out_{source}"] = _figures(model, part, threshold)
-    if realstyle_eval:
-        eval_hashes = {corpus.text_hash(e["text"]) for e in realstyle_eval}
+    if eval_sets:
+        eval_hashes = {corpus.text_hash(e["text"]) for examples in eval_sets.values() for e in examples}
         model_all = train([e for e in all_train if corpus.text_hash(e["text"]) not in eval_hashes], params=params)
-        row["realstyle_eval"] = _figures(model_all, realstyle_eval, threshold)
+        for set_name, examples in eval_sets.items():
+            row[set_name] = _figures(model_all, examples, threshold)
         blob = model_all.to_bytes()
         t0 = time.perf_counter()
         Model.from_bytes(blob)
@@ -122,8 +127,9 @@ def markdown(rows: list[dict]) -> str:
     out.append(head)
     out.append("|" + "---|" * 10)
     for r in rows:
-        for key, label in (("held_out_seed", "held-out seed"), ("held_out_realstyle", "held-out real-style train"),
-                           ("held_out", "held-out all"), ("realstyle_eval", "real-style EVAL")):
+        labels = {**{f"held_out_{source}": label for source, label in SOURCES.items()}, "held_out": "held-out all",
+                  **EVAL_LABELS}
+        for key, label in labels.items():
             f = r.get(key)
             if not f:
                 continue
@@ -172,9 +178,9 @@ def main() -> int:
     args = ap.parse_args()
     examples = corpus.seed_examples()
     train_split, held_out = corpus.split(examples)
-    realstyle_eval = corpus.load_jsonl(corpus.REALSTYLE_EVAL_PATH) if corpus.REALSTYLE_EVAL_PATH.exists() else []
+    eval_sets = corpus.evaluation_sets()
     print(f"corpus {len(examples)} ({corpus.count_by(examples, 'source')}), train split {len(train_split)}, "
-          f"held-out {len(held_out)}, real-style eval {len(realstyle_eval)}", file=sys.stderr)
+          f"held-out {len(held_out)}, eval sets { {k: len(v) for k, v in eval_sets.items()} }", file=sys.stderr)
     if args.safety_curve:
         print(safety_curve(train_split, held_out))
         return 0
@@ -185,7 +191,7 @@ def main() -> int:
         if args.only and name not in args.only.split(","):
             continue
         print(f"... {name}", file=sys.stderr, flush=True)
-        rows.append(run(name, params, train_split, held_out, examples, realstyle_eval))
+        rows.append(run(name, params, train_split, held_out, examples, eval_sets))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(rows, ensure_ascii=False, indent=1))
     print(markdown(rows))
