@@ -63,11 +63,12 @@ def _route(session: Session, case: Case, resident: Resident, after: _AfterCommit
     line = session.get(Line, case.line_id)
     if resident.blocked:
         return _shelve(session, case, now, "blocked number: stored, not routed, not answered")
-    if text.strip():
-        resident.language = templates.detect_language(text, resident.language)
     if message:
         after.media_ids.extend(session.exec(select(Media.id).where(Media.message_id == message.id)).all())
     command = _command(session, text, resident)
+    if text.strip() and (command is None or _first_text(session, resident, message)):
+        # A keyword (STOP, status) says little about the language: a Korean resident often types STOP.
+        resident.language = templates.detect_language(text, resident.language)
     if command and command.name in (keywords.OPT_OUT, keywords.OPT_IN):
         return _answer(session, case, command, resident, line, now, after)
     first = _flood_target(session, case, message, resident) if message else None
@@ -101,6 +102,14 @@ def _inbound_message(session: Session, case: Case) -> Message | None:
     return session.exec(
         select(Message).where(Message.case_id == case.id, Message.direction == Direction.INBOUND).order_by(Message.id)
     ).first()
+
+
+def _first_text(session: Session, resident: Resident, message: Message | None) -> bool:
+    """Whether the resident never texted the line before this message."""
+    earlier = select(Message.id).where(Message.resident_id == resident.id, Message.direction == Direction.INBOUND)
+    if message is not None:
+        earlier = earlier.where(Message.id < message.id)
+    return session.exec(earlier.limit(1)).first() is None
 
 
 def _command(session: Session, text: str, resident: Resident) -> keywords.Command | None:

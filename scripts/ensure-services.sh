@@ -25,7 +25,7 @@ if ! redis_up; then
   redis_up || { echo "Redis is not running on 127.0.0.1:6379 and could not be started: install it (apt-get install redis-server)" >&2; exit 1; }
 fi
 
-if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then
+if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -i "noto sans cjk" >/dev/null; then  # not -q: an early exit makes fc-list fail under pipefail
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing chromium and a Korean font for the browser and chart tests"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null

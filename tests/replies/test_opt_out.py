@@ -40,6 +40,16 @@ def test_opted_out_confirmation_is_english_for_a_resident_writing_english(app, t
     assert twilio.bodies_to(PHONE) == ["Mayor's line: you will get no more texts from us. Reply START to receive them again."]
 
 
+def test_a_korean_resident_who_types_stop_keeps_korean_texts(app, text, run_worker, twilio):
+    text("청솔동 사거리 가로등이 사흘째 꺼져 있어요")
+    run_worker()
+    text("STOP")
+    run_worker()
+    assert resident(app).language == "ko"
+    confirmation = outbound(app, "opt_out")[0]
+    assert twilio.bodies_to(PHONE)[-1] == confirmation.body and "수신" in confirmation.body
+
+
 @pytest.mark.parametrize("word", ["START", "재개", "시작", "unstop"])
 def test_start_resumes_texts(app, text, run_worker, twilio, word):
     text("STOP")

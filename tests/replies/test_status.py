@@ -25,11 +25,22 @@ def test_status_answers_department_state_and_deadline(app, text, run_worker, twi
     assert cases(app)[-1].state == CaseState.MERGED and cases(app)[0].state == CaseState.OPEN
 
 
-def test_status_in_english_for_a_resident_writing_english(app, text, run_worker, twilio, routed_case):
+def test_status_in_english_for_a_resident_writing_english(app, text, run_worker, twilio):
+    text("The street light at the Cheongsol crossroads has been out for three days")
+    run_worker()
+    twilio.received.clear()
+    [case] = cases(app)
     text("status")
     run_worker()
     [answer] = twilio.bodies_to(PHONE)
-    assert answer.startswith(f"Mayor's line: case {routed_case.ref}, Roads, being read. Due ")
+    assert answer.startswith(f"Mayor's line: case {case.ref}, Roads, being read. Due ")
+
+
+def test_status_typed_in_english_by_a_korean_resident_is_answered_in_korean(app, text, run_worker, twilio, routed_case):
+    text("status")
+    run_worker()
+    [answer] = twilio.bodies_to(PHONE)
+    assert routed_case.ref in answer and "도로과" in answer and "답변 준비 중" in answer
 
 
 def test_another_residents_reference_is_not_found_for_this_number(app, text, run_worker, twilio, routed_case):
