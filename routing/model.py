@@ -906,6 +906,13 @@ def choose_safety_threshold(p_safety: np.ndarray, is_safety: np.ndarray, target_
     return best
 
 
+def drop_features(features: _Features, heads: tuple[_Head, ...], keep: np.ndarray) -> None:
+    """Keeps only the feature columns in `keep`, in the feature blocks and in every head's weights."""
+    features.keep(keep)
+    for head in heads:
+        head.coef = np.ascontiguousarray(head.coef[:, keep])
+
+
 def train(examples: list[dict], *, progress: Callable[[str, int, int], None] | None = None,
           params: dict | None = None) -> Model:
     """Trains both heads on examples (dicts with "text", "category", "department")."""
@@ -985,9 +992,7 @@ def train(examples: list[dict], *, progress: Callable[[str, int, int], None] | N
     report("final model", 0, 1)
     feats, ch, dh, X = fit(np.arange(len(examples)))
     # drop features whose weights are negligible in both heads (smaller artifact, faster transform)
-    keep = (np.abs(ch.coef).max(axis=0) > 1e-5) | (np.abs(dh.coef).max(axis=0) > 1e-5)
-    feats.keep(keep)
-    ch.coef, dh.coef = np.ascontiguousarray(ch.coef[:, keep]), np.ascontiguousarray(dh.coef[:, keep])
+    drop_features(feats, (ch, dh), (np.abs(ch.coef).max(axis=0) > 1e-5) | (np.abs(dh.coef).max(axis=0) > 1e-5))
     ch.temperature, dh.temperature = t_cat, t_dep
 
     oof_metrics = _oof_metrics(pc_oof, pd_oof, yc, yd, safety_threshold, p["confidence"]) if cv_ok else {}
@@ -998,7 +1003,7 @@ def train(examples: list[dict], *, progress: Callable[[str, int, int], None] | N
         "by_department": {d: int((y_dep[real_idx] == d).sum()) for d in DEPARTMENTS},
         "by_source": _count(e.get("source", "unknown") for e in real),
         "params": p,
-        "n_features": int(keep.sum()),
+        "n_features": feats.n_features,
         "temperature": {"category": t_cat, "department": t_dep},
         "safety_threshold": safety_threshold,
         "cross_validation": oof_metrics,

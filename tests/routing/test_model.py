@@ -12,6 +12,7 @@ from routing.model import (
     Prediction,
     decide_category,
     decide_department,
+    drop_features,
     train,
 )
 from routing.taxonomy import default
@@ -209,9 +210,7 @@ def test_a_pruned_model_predicts_a_batch_as_it_predicts_each_text(examples):
     features = pruned.features
     mask = np.ones(features.n_features, dtype=bool)
     mask[features.offsets["char"]:features.offsets["char"] + 25] = False  # as training drops zero weights
-    features.keep(mask)
-    pruned.category_head.coef = np.ascontiguousarray(pruned.category_head.coef[:, mask])
-    pruned.department_head.coef = np.ascontiguousarray(pruned.department_head.coef[:, mask])
+    drop_features(features, (pruned.category_head, pruned.department_head), mask)
     texts = [e["text"] for e in examples[:40]]
 
     batch_category, batch_department = pruned.predict_proba(texts)  # 40 texts: one batch, no fallback
