@@ -43,6 +43,8 @@ CONFIGS = [
     ("char+stem+lex+tail", {"features": ["char", "stem", "lex", "tail"]}),
     ("char+stem+lex+word", {"features": ["char", "stem", "lex", "word"]}),
     ("char+nospace+stem+lex", {"features": ["char", "nospace", "stem", "lex"]}),
+    ("default, category head without the lexicon's department groups", {"category_exclude": ["lex:dep:"]}),
+    ("default, category head on char+stem only", {"category_exclude": ["lex:"]}),
     ("default, confidence = P(department) only", {"confidence": "department"}),
     ("default, logistic regression heads", {"classifier": "lr", "C_category": 10.0, "C_department": 10.0}),
 ]

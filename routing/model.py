@@ -66,6 +66,7 @@ DEFAULT_PARAMS = {
     "classifier": "svc",          # "svc" (LinearSVC, fast) or "lr" (LogisticRegression)
     "C_category": 1.0,
     "C_department": 1.0,
+    "category_exclude": [],       # feature-name prefixes the category head does not weigh (e.g. "lex:dep:")
     "class_weight": "balanced",
     "lex_group_weight": 0.5,
     "taxonomy_pseudo_examples": True,
@@ -215,10 +216,15 @@ LEXICON = {
     ),
     "cat:safety": (
         "위험 다칠 다쳐 사고 넘어 미끄러 빙판 얼어 붕괴 무너 쓰러질 떨어질 떨어져 추락 감전 가스 냄새가나 화재 연기 침수 물이차 잠겼 급해 급합 빨리 긴급 지금 당장 아이들 어린이 "
-        "다치 다칠뻔 넘어졌 넘어질 미끄러졌 부딪 깔릴 떨어질뻔 물에빠 익사 질식 폭발 터질 감전될 무너질 쓰러질것 큰일 사고날 사고나 위험해 위험합 아찔 조마조마 무서워",
+        "다치 다칠뻔 넘어졌 넘어질 미끄러졌 부딪 깔릴 떨어질뻔 물에빠 익사 질식 폭발 터질 감전될 무너질 쓰러질것 큰일 사고날 사고나 위험해 위험합 아찔 조마조마 무서워 "
+        "불나면 불이라도 못나가 못 나가 비상구 방화문 타는냄새 탄내 그을 불꽃 스파크 연기가 물렸 물릴 광견병 구토 토하 식중독 고열 열이나 "
+        "혼자있 혼자 있 쓰러져 의식 대답이 숨을 얼어죽 동상 빠질뻔 빠지면 발빠 찔려 찔릴 베일 파편 유리조각 흔들려 흔들거 덜렁 빠져있 풀려 "
+        "썩어 기울었 금이 갔 꺼졌 깊어 커지 차오르 차올라 넘쳐 휩쓸 떠내려 밟으면 걸려 넘어 애들이 아이가 어린이집 하교 등교",
         "danger dangerous hazard hurt injur accident fall fell slip collapse shock gas fire smoke flood "
         "urgent immediately now emergency kids children almost nearly hit could will someone get injured "
-        "drown explode electrocut about to scary before",
+        "drown explode electrocut about to scary before bit bitten bite rabies vomit vomiting poisoning fever unconscious "
+        "not responding freezing alone shards glass burnt burning sparks smoking melting wobbl loose rotten chained blocked exit "
+        "trapped sinking deeper getting worse could fall any second collapse kids toddler school",
     ),
     "cat:gratitude": (
         "감사 고맙 고마워 수고 덕분 칭찬 최고 훌륭 친절하 응원 힘내",
@@ -626,7 +632,16 @@ class _Head:
         return _softmax(self.logits(X) / self.temperature)
 
 
-def _fit_head(X, y, classes: tuple[str, ...], params: dict, C: float) -> _Head:
+def category_columns(names: np.ndarray, exclude: list[str]) -> np.ndarray | None:
+    """The feature columns the category head may weigh: all but those whose name starts with a prefix
+    in `exclude` (None: all)."""
+    if not exclude:
+        return None
+    return np.flatnonzero(~np.array([n.startswith(tuple(exclude)) for n in names]))
+
+
+def _fit_head(X, y, classes: tuple[str, ...], params: dict, C: float, columns: np.ndarray | None = None) -> _Head:
+    """A linear head over X; with `columns`, it learns from those columns only (the others weigh 0)."""
     from sklearn.svm import LinearSVC
 
     y = list(y)
@@ -640,14 +655,15 @@ def _fit_head(X, y, classes: tuple[str, ...], params: dict, C: float) -> _Head:
         clf = LogisticRegression(C=C, max_iter=3000, class_weight=params["class_weight"])
     else:
         clf = LinearSVC(C=C, class_weight=params["class_weight"], max_iter=5000)
-    clf.fit(X, y)
+    clf.fit(X if columns is None else X[:, columns], y)
+    cols = slice(None) if columns is None else columns
     if len(present) == 2:  # binary: one row of coefficients
         i0, i1 = classes.index(clf.classes_[0]), classes.index(clf.classes_[1])
-        coef[i1], coef[i0] = clf.coef_[0] / 2, -clf.coef_[0] / 2
+        coef[i1, cols], coef[i0, cols] = clf.coef_[0] / 2, -clf.coef_[0] / 2
         intercept[i1], intercept[i0] = clf.intercept_[0] / 2, -clf.intercept_[0] / 2
     else:
         for row, c in enumerate(clf.classes_):
-            coef[classes.index(c)] = clf.coef_[row]
+            coef[classes.index(c), cols] = clf.coef_[row]
             intercept[classes.index(c)] = clf.intercept_[row]
     return _Head(classes, coef, intercept)
 
@@ -943,7 +959,8 @@ def train(examples: list[dict], *, progress: Callable[[str, int, int], None] | N
     def fit(idx):
         feats = _Features(p)
         X = feats.fit_transform([cleaned[i] for i in idx], [morph[i] for i in idx] if morph else None)
-        ch = _fit_head(X, y_cat[idx], CATEGORIES, p, p["C_category"])
+        ch = _fit_head(X, y_cat[idx], CATEGORIES, p, p["C_category"],
+                       columns=category_columns(feats.names, p["category_exclude"]))
         own = np.flatnonzero(owned[idx])
         dh = _fit_head(X[own], y_dep[idx][own], DEPARTMENTS, p, p["C_department"])
         return feats, ch, dh, X

@@ -218,3 +218,13 @@ def test_a_pruned_model_predicts_a_batch_as_it_predicts_each_text(examples):
     one_by_one = [pruned.predict_proba([t]) for t in texts]
     assert np.allclose(batch_category, np.vstack([c for c, _ in one_by_one]), atol=1e-6)
     assert np.allclose(batch_department, np.vstack([d for _, d in one_by_one]), atol=1e-6)
+
+
+def test_a_category_head_told_to_ignore_a_block_gives_it_no_weight(examples):
+    model = train(examples, params={**FAST, "category_exclude": ["lex:dep:"]})
+    names = model.features.names
+    ignored = np.array([n.startswith("lex:dep:") for n in names])
+    assert ignored.any()
+    assert not np.abs(model.category_head.coef[:, ignored]).any()
+    assert np.abs(model.department_head.coef[:, ignored]).any()
+    assert np.abs(model.category_head.coef[:, ~ignored]).any()
