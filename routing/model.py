@@ -57,7 +57,7 @@ ARTIFACT_FORMAT = 1
 MAX_CHARS = 2000  # longer texts: the head and the tail are kept (the request is usually last)
 
 DEFAULT_PARAMS = {
-    "features": ["char", "stem", "lex"],
+    "features": ["char", "nospace", "stem", "lex"],
     "char_ngram": [1, 4],
     "nospace_ngram": [2, 4],
     "word_ngram": [1, 2],
@@ -74,7 +74,7 @@ DEFAULT_PARAMS = {
     "safety_target_recall": 0.97,
     "safety_threshold_bounds": [0.05, 0.5],
     "block_weights": {"char": 1.0, "nospace": 1.0, "word": 1.0, "tail": 0.5, "morph": 1.0, "stem": 1.0,
-                      "lex": 0.7},
+                      "lex": 0.3},
     # routing confidence: "joint" = P(not gratitude/other) * P(department | owned) (the probability
     # that the destination is right), "department" = P(department | owned) alone
     "confidence": "joint",

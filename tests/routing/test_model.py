@@ -113,8 +113,8 @@ def test_nothing_to_classify_is_other_for_communication(model, text):
     assert (p.category, p.department) == ("other", "communication")
 
 
-def test_gratitude_goes_to_communication(model):
-    out = model.predict(["구청장님 항상 감사합니다. 수고 많으십니다!", "Thank you so much for your hard work, mayor!"])
+def test_gratitude_goes_to_communication(trained_model):
+    out = trained_model.predict(["구청장님 항상 감사합니다. 수고 많으십니다!", "Thank you so much for your hard work, mayor!"])
     for p in out:
         assert p.category == "gratitude"
         assert p.department == "communication"
