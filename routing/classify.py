@@ -5,8 +5,9 @@ that weighed most and the model version. A line that is not a JSON object with a
 {"id", "error"} line (the line number when there is no id) and the rest are still answered.
 """
 import json
+import select
 import sys
-from typing import Iterable, Iterator, TextIO
+from typing import Callable, Iterable, Iterator, TextIO
 
 from routing.classifier import classify_with
 from routing.model import Model
@@ -29,7 +30,11 @@ def parse_line(number: int, line: str) -> tuple[object, str | None, str | None]:
     return item_id, text, None
 
 
-def answer(lines: Iterable[str], model: Model, threshold: float) -> Iterator[dict]:
+def answer(lines: Iterable[str], model: Model, threshold: float,
+           input_waiting: Callable[[], bool] = lambda: True) -> Iterator[dict]:
+    """One answer per line, classified in batches of up to BATCH lines. A batch is also answered as
+    soon as no more input is waiting, so a caller that writes one line and waits for its answer is
+    answered at once."""
     batch: list[tuple[object, str]] = []
 
     def flush() -> Iterator[dict]:
@@ -49,7 +54,7 @@ def answer(lines: Iterable[str], model: Model, threshold: float) -> Iterator[dic
             yield {"id": item_id, "error": error}
             continue
         batch.append((item_id, text))
-        if len(batch) >= BATCH:
+        if len(batch) >= BATCH or not input_waiting():
             yield from flush()
     yield from flush()
 
@@ -74,9 +79,19 @@ def load_model_and_threshold() -> tuple[Model, float]:
             return train(corpus.seed_examples()), threshold
 
 
+def input_waiting(stream: TextIO) -> Callable[[], bool]:
+    """Whether more input can be read from the stream without blocking (end of input counts: it is
+    read at once). A stream without a file descriptor (a StringIO) is always ready."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return lambda: True
+    return lambda: bool(select.select([fd], [], [], 0)[0])
+
+
 def main(stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
     model, threshold = load_model_and_threshold()
-    for out in answer(stdin, model, threshold):
+    for out in answer(stdin, model, threshold, input_waiting(stdin)):
         stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         stdout.flush()
     return 0

@@ -51,3 +51,35 @@ def test_main_reads_stdin_and_writes_stdout(app, monkeypatch):
     assert main(io.StringIO('{"id": 7, "text": "불법 주차 신고합니다"}\n'), stdout) == 0
     line = json.loads(stdout.getvalue())
     assert line["id"] == 7 and set(line) >= {"id", "category", "department", "confidence"}
+
+
+def test_a_line_is_answered_before_the_next_one_is_read_when_no_more_input_waits(trained_model):
+    answers = []
+    read_after_answers = []
+
+    def lines():
+        for i in range(3):
+            read_after_answers.append(len(answers))
+            yield json.dumps({"id": i, "text": "가로등이 꺼졌어요"})
+
+    for out in answer(lines(), trained_model, 0.45, input_waiting=lambda: False):
+        answers.append(out)
+    assert read_after_answers == [0, 1, 2]
+    assert [a["id"] for a in answers] == [0, 1, 2]
+
+
+def test_input_waiting_follows_the_pipe():
+    import os
+
+    from routing.classify import input_waiting
+
+    r, w = os.pipe()
+    with os.fdopen(r, encoding="utf-8") as reader:
+        waiting = input_waiting(reader)
+        assert not waiting()
+        os.write(w, b'{"id": 1, "text": "x"}\n')
+        assert waiting()
+        reader.readline()
+        os.close(w)
+        assert waiting()  # end of input is ready to be read
+    assert input_waiting(io.StringIO(""))()
