@@ -71,7 +71,7 @@ DEFAULT_PARAMS = {
     "lex_group_weight": 0.5,
     "taxonomy_pseudo_examples": True,
     "folds": 5,
-    "safety_target_recall": 0.97,
+    "safety_target_recall": 0.98,
     "safety_threshold_bounds": [0.05, 0.5],
     "block_weights": {"char": 1.0, "nospace": 1.0, "word": 1.0, "tail": 0.5, "morph": 1.0, "stem": 1.0,
                       "lex": 0.3},
