@@ -217,9 +217,9 @@ LEXICON = {
     "cat:safety": (
         "위험 다칠 다쳐 사고 넘어 미끄러 빙판 얼어 붕괴 무너 쓰러질 떨어질 떨어져 추락 감전 가스 냄새가나 화재 연기 침수 물이차 잠겼 급해 급합 빨리 긴급 지금 당장 아이들 어린이 "
         "다치 다칠뻔 넘어졌 넘어질 미끄러졌 부딪 깔릴 떨어질뻔 물에빠 익사 질식 폭발 터질 감전될 무너질 쓰러질것 큰일 사고날 사고나 위험해 위험합 아찔 조마조마 무서워 "
-        "불나면 불이라도 못나가 못 나가 비상구 방화문 타는냄새 탄내 그을 불꽃 스파크 연기가 물렸 물릴 광견병 구토 토하 식중독 고열 열이나 "
-        "혼자있 혼자 있 쓰러져 의식 대답이 숨을 얼어죽 동상 빠질뻔 빠지면 발빠 찔려 찔릴 베일 파편 유리조각 흔들려 흔들거 덜렁 빠져있 풀려 "
-        "썩어 기울었 금이 갔 꺼졌 깊어 커지 차오르 차올라 넘쳐 휩쓸 떠내려 밟으면 걸려 넘어 애들이 아이가 어린이집 하교 등교",
+        "불나면 불이라도 못나가 비상구 방화문 타는냄새 탄내 그을 불꽃 스파크 연기가 물렸 물릴 광견병 구토 토하 식중독 고열 열이나 "
+        "혼자있 쓰러져 의식 대답이 숨을 얼어죽 동상 빠질뻔 빠지면 발빠 찔려 찔릴 베일 파편 유리조각 흔들려 흔들거 덜렁 빠져있 풀려 "
+        "썩어 기울었 금이갔 꺼졌 깊어 커지 차오르 차올라 넘쳐 휩쓸 떠내려 밟으면 걸려 넘어 애들이 아이가 어린이집 하교 등교",
         "danger dangerous hazard hurt injur accident fall fell slip collapse shock gas fire smoke flood "
         "urgent immediately now emergency kids children almost nearly hit could will someone get injured "
         "drown explode electrocut about to scary before bit bitten bite rabies vomit vomiting poisoning fever unconscious "

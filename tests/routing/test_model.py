@@ -228,3 +228,11 @@ def test_a_category_head_told_to_ignore_a_block_gives_it_no_weight(examples):
     assert not np.abs(model.category_head.coef[:, ignored]).any()
     assert np.abs(model.department_head.coef[:, ignored]).any()
     assert np.abs(model.category_head.coef[:, ~ignored]).any()
+
+
+def test_the_safety_lexicon_has_no_one_syllable_korean_keyword():
+    from routing.model import LEXICON
+
+    # a one-syllable keyword (있, 못) matches nearly every Korean text and says nothing
+    ko_safety = LEXICON["cat:safety"][0].split()
+    assert all(len(w) >= 2 for w in ko_safety)
