@@ -89,10 +89,10 @@ def run(name: str, params: dict, train_split, held_out, all_train, eval_sets: di
         model_all = train([e for e in all_train if corpus.text_hash(e["text"]) not in eval_hashes], params=params)
         for set_name, examples in eval_sets.items():
             row[set_name] = _figures(model_all, examples, threshold)
+        row["cross_validation"] = model_all.metadata.get("cross_validation", {})
         blob = model_all.to_bytes()
         t0 = time.perf_counter()
         Model.from_bytes(blob)
-        row["cross_validation"] = model_all.metadata.get("cross_validation", {})
         row["artifact_bytes"] = len(blob)
         row["load_seconds"] = round(time.perf_counter() - t0, 3)
     return row

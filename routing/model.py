@@ -219,12 +219,12 @@ LEXICON = {
         "다치 다칠뻔 넘어졌 넘어질 미끄러졌 부딪 깔릴 떨어질뻔 물에빠 익사 질식 폭발 터질 감전될 무너질 쓰러질것 큰일 사고날 사고나 위험해 위험합 아찔 조마조마 무서워 "
         "불나면 불이라도 못나가 비상구 방화문 타는냄새 탄내 그을 불꽃 스파크 연기가 물렸 물릴 광견병 구토 토하 식중독 고열 열이나 "
         "혼자있 쓰러져 의식 대답이 숨을 얼어죽 동상 빠질뻔 빠지면 발빠 찔려 찔릴 베일 파편 유리조각 흔들려 흔들거 덜렁 빠져있 풀려 "
-        "썩어 기울었 금이갔 꺼졌 깊어 커지 차오르 차올라 넘쳐 휩쓸 떠내려 밟으면 걸려 넘어 애들이 아이가 어린이집 하교 등교",
+        "썩어 기울었 금이갔 꺼졌 깊어 커지 차오르 차올라 넘쳐 휩쓸 떠내려 밟으면 걸려 애들이 아이가 어린이집 하교 등교",
         "danger dangerous hazard hurt injur accident fall fell slip collapse shock gas fire smoke flood "
         "urgent immediately now emergency kids children almost nearly hit could will someone get injured "
         "drown explode electrocut about to scary before bit bitten bite rabies vomit vomiting poisoning fever unconscious "
         "not responding freezing alone shards glass burnt burning sparks smoking melting wobbl loose rotten chained blocked exit "
-        "trapped sinking deeper getting worse could fall any second collapse kids toddler school",
+        "trapped sinking deeper getting worse any second toddler school",
     ),
     "cat:gratitude": (
         "감사 고맙 고마워 수고 덕분 칭찬 최고 훌륭 친절하 응원 힘내",
