@@ -72,6 +72,19 @@ def _load(db: Session, version: str) -> Model:
     return Model.from_bytes(db.exec(select(ModelVersion.artifact).where(ModelVersion.version == version)).one())
 
 
+def stored_live_model(db: Session) -> Model | None:
+    """The live version read straight from the database, without an app (no per-process cache, nothing
+    built): None when there is none or it does not load with this code."""
+    version = live_version(db)
+    if not version:
+        return None
+    try:
+        return _load(db, version)
+    except Exception:
+        log.exception("live classifier %s does not load with this code", version)
+        return None
+
+
 def forget_loaded() -> None:
     """This process loads the live model again at its next use (after it published one)."""
     loaded = _loaded()

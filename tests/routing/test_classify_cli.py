@@ -83,3 +83,29 @@ def test_input_waiting_follows_the_pipe():
         os.close(w)
         assert waiting()  # end of input is ready to be read
     assert input_waiting(io.StringIO(""))()
+
+
+def test_the_live_model_is_read_from_the_database_the_settings_name_without_the_app(app, monkeypatch):
+    import routing.classify as cli
+
+    with app.app_context():
+        import db
+        from routing import registry
+
+        live = registry.live_version(db.session())
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("ROUTING_CONFIDENCE_THRESHOLD", "0.77")
+
+    def no_app():
+        raise AssertionError("the app was created although the database holds a live model")
+
+    monkeypatch.setattr(cli, "_model_from_app", no_app)
+    model, threshold = cli.load_model_and_threshold()
+    assert model.version == live and threshold == 0.77
+
+
+def test_a_database_without_a_live_model_or_out_of_reach_leaves_the_model_to_the_app(tmp_path):
+    from routing.classify import _stored_live_model
+
+    assert _stored_live_model(f"sqlite:///{tmp_path / 'empty.db'}") is None  # no tables yet
+    assert _stored_live_model("postgresql+psycopg://postgres@127.0.0.1:9/nowhere") is None
