@@ -1,13 +1,16 @@
 """The learned text classifier: category and department heads over sparse text features.
 
-Features (bench/CLASSIFIER.md has the ablation that chose them; default: char + stem + lex):
+Features (bench/CLASSIFIER.md has the ablation that chose them; default: char + nospace + stem + lex):
   - "char":  character 1-4-grams inside word boundaries (char_wb), TF-IDF, sublinear tf
+  - "nospace": character 2-4-grams of the text with its spaces removed (Korean written without spacing)
   - "stem":  word 1-2-grams after a rule-based Korean stemmer strips particles and endings
   - "lex":   a domain lexicon (LEXICON: Korean and English keywords per department and category,
              written from the taxonomy): one indicator per keyword plus a count per group. It carries
              the taxonomy's knowledge to words the corpus never shows and to English texts.
-  - optional: "morph" (kiwipiepy morphemes), "word" (word 1-2-grams), "tail" (the last sentences),
-             "nospace" (character n-grams without spaces); they did not earn their cost.
+  - optional: "morph" (kiwipiepy morphemes), "word" (word 1-2-grams), "tail" (the last sentences);
+             they did not earn their cost.
+Training fits scikit-learn; prediction needs only numpy and scipy (routing.ngrams), so a process that
+only classifies never imports scikit-learn.
 Heads: linear SVMs (one-vs-rest) for category and for department; the department head learns only
 from texts that have an owner (gratitude/other go to communication by rule). Scores are calibrated
 by temperature scaling fitted on out-of-fold scores (k-fold inside `train`); the same out-of-fold
@@ -39,9 +42,8 @@ from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+
+from routing.ngrams import TfidfBlock
 
 CATEGORIES = ("complaint", "suggestion", "safety", "improvement", "gratitude", "other")
 DEPARTMENTS = (
@@ -53,7 +55,9 @@ NO_OWNER = ("gratitude", "other")
 # When a text mixes kinds, the category that asks the most of the office wins.
 CATEGORY_PRIORITY = ("safety", "complaint", "improvement", "suggestion", "gratitude", "other")
 
-ARTIFACT_FORMAT = 1
+# 2: TF-IDF blocks stored as routing.ngrams.TfidfBlock (1: scikit-learn vectorizers, still read)
+ARTIFACT_FORMAT = 2
+READABLE_FORMATS = (1, 2)
 MAX_CHARS = 2000  # longer texts: the head and the tail are kept (the request is usually last)
 
 DEFAULT_PARAMS = {
@@ -468,7 +472,10 @@ class LexiconVectorizer:
 
 # ----------------------------------------------------------------------------- feature blocks
 
-def _make_vectorizer(name: str, params: dict) -> TfidfVectorizer:
+def _make_vectorizer(name: str, params: dict):
+    """An unfitted block. scikit-learn is imported here, for training only: prediction needs none of it."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     min_df = params["min_df"]
     common = dict(sublinear_tf=True, min_df=min_df, lowercase=False, dtype=np.float32)
     if name == "char":
@@ -503,35 +510,6 @@ def _block_input(name: str, cleaned: list[str], params: dict, morph_cache: list[
     raise ValueError(name)
 
 
-def _transform(v, docs: list[str]):
-    """v.transform(docs) for a fitted TF-IDF block: sublinear tf * idf, L2 norm, computed from the
-    block's vocabulary_ and idf_ alone. scikit-learn's own transform also checks the feature count
-    it saw in fit, which `_Features.keep` changes, and costs several ms of validation per call."""
-    if not isinstance(v, TfidfVectorizer) or not (v.sublinear_tf and v.norm == "l2" and v.use_idf):
-        return v.transform(docs)
-    analyze = v.build_analyzer()
-    vocabulary = v.vocabulary_
-    indptr, indices, counts = [0], [], []
-    for doc in docs:
-        row: dict[int, int] = {}
-        for token in analyze(doc):
-            j = vocabulary.get(token)
-            if j is not None:
-                row[j] = row.get(j, 0) + 1
-        keys = sorted(row)
-        indices.extend(keys)
-        counts.extend(row[k] for k in keys)
-        indptr.append(len(indices))
-    idx = np.asarray(indices, dtype=np.int32)
-    data = (1.0 + np.log(np.asarray(counts, dtype=np.float64))) * v.idf_[idx]
-    ptr = np.asarray(indptr, dtype=np.int32)
-    lengths = np.diff(ptr)
-    rows = np.repeat(np.arange(len(docs)), lengths)
-    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(docs)))
-    data = data / np.repeat(np.where(norms > 0, norms, 1.0), lengths)
-    return sp.csr_matrix((data.astype(np.float32), idx, ptr), shape=(len(docs), len(v.idf_)))
-
-
 class _Features:
     """Fitted feature blocks -> one sparse matrix (each block L2-normalised and weighted)."""
 
@@ -547,11 +525,13 @@ class _Features:
         for b in self.blocks:
             m = self.vectorizers[b].fit_transform(_block_input(b, cleaned, self.params, morph))
             mats.append(m * self.params["block_weights"].get(b, 1.0))
+            if not isinstance(self.vectorizers[b], LexiconVectorizer):
+                self.vectorizers[b] = TfidfBlock.from_fitted(self.vectorizers[b])
         self._index()
         return sp.hstack(mats, format="csr", dtype=np.float32)
 
     def transform(self, cleaned: list[str], morph: list[str] | None = None):
-        mats = [_transform(self.vectorizers[b], _block_input(b, cleaned, self.params, morph))
+        mats = [self.vectorizers[b].transform(_block_input(b, cleaned, self.params, morph))
                 * self.params["block_weights"].get(b, 1.0) for b in self.blocks]
         return sp.hstack(mats, format="csr", dtype=np.float32)
 
@@ -559,8 +539,6 @@ class _Features:
         names, start = [], 0
         for b in self.blocks:
             v = self.vectorizers[b]
-            if hasattr(v, "stop_words_"):
-                v.stop_words_ = None  # sklearn keeps every pruned term otherwise: not needed, large
             n = len(v.vocabulary_)
             self.offsets[b] = start
             start += n
@@ -652,6 +630,8 @@ def _fit_head(X, y, classes: tuple[str, ...], params: dict, C: float, columns: n
         intercept[classes.index(present[0])] = 30.0
         return _Head(classes, coef, intercept)
     if params.get("classifier", "svc") == "lr":
+        from sklearn.linear_model import LogisticRegression
+
         clf = LogisticRegression(C=C, max_iter=3000, class_weight=params["class_weight"])
     else:
         clf = LinearSVC(C=C, class_weight=params["class_weight"], max_iter=5000)
@@ -788,11 +768,16 @@ class Model:
     @classmethod
     def from_bytes(cls, data: bytes) -> "Model":
         payload = pickle.loads(gzip.decompress(data))
-        if not isinstance(payload, dict) or payload.get("format") != ARTIFACT_FORMAT:
+        if not isinstance(payload, dict) or payload.get("format") not in READABLE_FORMATS:
             raise ValueError("not a routing model artifact of this format")
         model = payload["model"]
         if not isinstance(model, cls):
             raise ValueError("artifact does not hold a routing Model")
+        if payload["format"] == 1:  # scikit-learn vectorizers: an earlier version, still rolled back to
+            vectorizers = model.features.vectorizers
+            for name, v in vectorizers.items():
+                if not isinstance(v, LexiconVectorizer):
+                    vectorizers[name] = TfidfBlock.from_fitted(v)
         return model
 
     def __repr__(self) -> str:
@@ -874,8 +859,9 @@ def _pseudo_examples() -> list[dict]:
 
 
 def _code_hash() -> str:
+    """A hash of the code that turns texts into decisions: this module and its feature blocks."""
     try:
-        src = inspect.getsource(inspect.getmodule(_code_hash))
+        src = inspect.getsource(inspect.getmodule(_code_hash)) + inspect.getsource(inspect.getmodule(TfidfBlock))
     except Exception:
         src = ARTIFACT_FORMAT.__repr__()
     return hashlib.sha256(src.encode()).hexdigest()
@@ -975,6 +961,8 @@ def train(examples: list[dict], *, progress: Callable[[str, int, int], None] | N
     n_splits = min(folds, smallest) if cv_ok else 0
     report("cross-validation", 0, max(n_splits, 1))
     if cv_ok:
+        from sklearn.model_selection import StratifiedKFold
+
         skf = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=0)
         for f, (tr, te) in enumerate(skf.split(real_idx, strat)):
             tr_idx = np.concatenate([real_idx[tr], np.flatnonzero(is_pseudo)])

@@ -82,6 +82,30 @@ def test_round_trip_gives_the_same_predictions(model):
     assert again.predict(texts) == model.predict(texts)
 
 
+def test_an_artifact_of_the_earlier_format_still_loads_and_predicts_the_same(monkeypatch, examples):
+    """Format 1 pickled scikit-learn vectorizers; a version stored then can still be rolled back to."""
+    import gzip
+    import pickle
+
+    from routing.model import LexiconVectorizer
+    from routing.ngrams import TfidfBlock
+
+    params = {**FAST, "features": ["char", "stem", "lex"]}
+    current = train(examples, params=params)
+    monkeypatch.setattr(TfidfBlock, "from_fitted", classmethod(lambda cls, v: v))  # keep the fitted vectorizers
+    earlier = train(examples, params=params)
+    monkeypatch.undo()
+    assert not isinstance(earlier.features.vectorizers["char"], TfidfBlock)
+
+    loaded = Model.from_bytes(gzip.compress(pickle.dumps({"format": 1, "model": earlier})))
+    assert all(isinstance(v, (TfidfBlock, LexiconVectorizer)) for v in loaded.features.vectorizers.values())
+    texts = ["쓰레기 무단투기 좀 단속해 주세요", "The bus stop roof is broken", "도서관 운영시간을 늘려주세요", ""]
+    np.testing.assert_allclose(loaded.predict_proba(texts)[0], current.predict_proba(texts)[0], atol=1e-5)
+    for a, b in zip(loaded.predict(texts), current.predict(texts)):
+        assert (a.category, a.department, a.explanation) == (b.category, b.department, b.explanation)
+        assert a.confidence == pytest.approx(b.confidence, abs=1e-5)
+
+
 def test_from_bytes_refuses_other_data():
     with pytest.raises(Exception):
         Model.from_bytes(b"not a model")
@@ -193,16 +217,18 @@ def test_no_owner_categories_route_to_communication():
     assert dep == "roads" and conf == pytest.approx(0.3)  # joint: P(owned) * P(roads | owned)
 
 
-def test_fast_transform_equals_scikit_learn(examples):
-    from routing.model import DEFAULT_PARAMS, _block_input, _make_vectorizer, _transform, clean
+def test_every_block_the_model_fits_transforms_as_scikit_learn_does(examples):
+    from routing.model import DEFAULT_PARAMS, _block_input, _make_vectorizer, clean
+    from routing.ngrams import TfidfBlock
 
     fitted_on = [clean(e["text"]) for e in examples]
     docs = [clean(t) for t in ["가로등이 꺼졌어요", "", "zzz", "Thank you!", "가" * 1600, "쓰레기 쓰레기 쓰레기"]] * 8
-    for block in ("char", "stem", "word", "nospace"):
+    for block in ("char", "stem", "word", "nospace", "tail"):
         v = _make_vectorizer(block, DEFAULT_PARAMS)
         v.fit(_block_input(block, fitted_on, DEFAULT_PARAMS))
         texts = _block_input(block, docs, DEFAULT_PARAMS)
-        assert np.allclose(_transform(v, texts).toarray(), v.transform(texts).toarray(), atol=1e-6)
+        fast = TfidfBlock.from_fitted(v).transform(texts)
+        assert np.allclose(fast.toarray(), v.transform(texts).toarray(), atol=1e-6)
 
 
 def test_a_pruned_model_predicts_a_batch_as_it_predicts_each_text(examples):

@@ -1,0 +1,56 @@
+"""How soon a new `python -m routing.classify` process answers its first line, and then each next one.
+
+A caller starts the process, writes one line and waits for its answer (the co-process use the JSON-lines
+interface is for): the time to that first answer is the worker's ready time (target <= 3 s). The
+process reads the live model from the database the environment names (DATABASE_URL; the default is the
+instance's SQLite file that `make demo` and `flask --app wsgi release` create).
+
+    .venv/bin/python bench/classify_ready.py [--runs 5] [--lines 200]
+"""
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXTS = ["가로등이 꺼졌어요 밤길이 무서워요", "불법주차 차량 때문에 골목을 못 지나가요", "Thank you for fixing the bench!",
+         "놀이터 미끄럼틀이 부서져서 애들이 다칠 것 같아요"]
+
+
+def one_run(lines: int) -> tuple[float, float]:
+    """(seconds to the first answer, mean seconds per answer after it) for one new process."""
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "routing.classify"], cwd=ROOT, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    times = []
+    for i in range(lines):
+        process.stdin.write(json.dumps({"id": i, "text": TEXTS[i % len(TEXTS)]}, ensure_ascii=False) + "\n")
+        process.stdin.flush()
+        answer = json.loads(process.stdout.readline())
+        if "error" in answer or answer["id"] != i:
+            raise RuntimeError(f"unexpected answer {answer}")
+        times.append(time.perf_counter())
+    process.stdin.close()
+    process.wait()
+    per_line = (times[-1] - times[0]) / (lines - 1) if lines > 1 else 0.0
+    return times[0] - started, per_line
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--lines", type=int, default=200)
+    args = parser.parse_args()
+    runs = [one_run(args.lines) for _ in range(args.runs)]
+    ready = sorted(r for r, _ in runs)
+    print(f"ready (first answer) over {args.runs} runs: median {statistics.median(ready):.2f} s, "
+          f"min {ready[0]:.2f} s, max {ready[-1]:.2f} s")
+    print(f"then, one line written and its answer read at a time: {1000 * statistics.median(p for _, p in runs):.1f} ms a line")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
