@@ -6,7 +6,7 @@ For every configuration:
   held-out: trained on the train split of routing.corpus.seed_examples(), evaluated on the held-out
             split, reported apart for each training file's texts (seed, realstyle, seedstyle);
   eval sets: trained on all the training data, evaluated on each independent file of
-            routing.corpus.evaluation_sets() (real-style and seed-style; never trained or tuned on).
+            routing.corpus.evaluation_sets() (real-style, seed-style and long-post; never trained or tuned on).
 The routing threshold is the one recommended on the held-out split (lowest misroute with triage
 <= 25%); the eval sets are scored at that same threshold (and their own recommendation is shown
 for information only). Speed: texts per CPU-second through Model.predict (one core), batches of all held-out texts.
@@ -66,8 +66,9 @@ def speed(model: Model, texts: list[str]) -> float:
     return reps * len(texts) / (time.process_time() - started)
 
 
-SOURCES = {"seed": "held-out seed", "realstyle": "held-out real-style train", "seedstyle": "held-out seed-style train"}
-EVAL_LABELS = {"realstyle_eval": "real-style EVAL", "seedstyle_eval": "seed-style EVAL"}
+SOURCES = {"seed": "held-out seed", "realstyle": "held-out real-style train", "seedstyle": "held-out seed-style train",
+           "longpost": "held-out long-post train"}
+EVAL_LABELS = {"realstyle_eval": "real-style EVAL", "seedstyle_eval": "seed-style EVAL", "longpost_eval": "long-post EVAL"}
 
 
 def run(name: str, params: dict, train_split, held_out, all_train, eval_sets: dict[str, list[dict]]) -> dict:

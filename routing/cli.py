@@ -89,21 +89,24 @@ def models_command() -> None:
         click.echo("no model versions yet: run `flask --app wsgi routing train`")
         return
     click.echo(f"  {'version':<13}{'created':<17}{'kind':<12}{'texts':>6}{'corr':>6}"
-               f"{'cat F1':>8}{'dep acc':>8}{'safety':>8}{'real dep':>9}{'real safe':>10}{'sms dep':>8}{'sms safe':>9}")
+               f"{'cat F1':>8}{'dep acc':>8}{'safety':>8}{'real dep':>9}{'real safe':>10}{'sms dep':>8}{'sms safe':>9}"
+               f"{'long dep':>9}{'long safe':>10}")
     for row in rows:
         training = row.metrics.get("training", {})
         held_out = row.metrics.get("evaluation", {}).get("held_out", {})
         real = row.metrics.get("evaluation", {}).get("realstyle_eval", {})
         sms = row.metrics.get("evaluation", {}).get("seedstyle_eval", {})
+        long_posts = row.metrics.get("evaluation", {}).get("longpost_eval", {})
         click.echo(
             f"{'*' if row.live else ' '} {row.version:<13}{local(row.created_at):%Y-%m-%d %H:%M}  "
             f"{row.metrics.get('kind', '?'):<12}{row.training_size:>6}{training.get('corrections', 0):>6}"
             f"{_cell(held_out, 'category_macro_f1', 8)}{_cell(held_out, 'department_accuracy', 8)}"
             f"{_cell(held_out, 'safety_recall', 8)}{_cell(real, 'department_accuracy', 9)}{_cell(real, 'safety_recall', 10)}"
             f"{_cell(sms, 'department_accuracy', 8)}{_cell(sms, 'safety_recall', 9)}"
+            f"{_cell(long_posts, 'department_accuracy', 9)}{_cell(long_posts, 'safety_recall', 10)}"
         )
-    click.echo("scores: held-out split of the corpus (cat F1, dep acc, safety), the real-style eval set (real ...) "
-               "and the seed-style eval set (sms ...)")
+    click.echo("scores: held-out split of the corpus (cat F1, dep acc, safety), the real-style eval set (real ...), "
+               "the seed-style eval set (sms ...) and the long-post eval set (long ...)")
 
 
 def _cell(scores: dict, key: str, width: int) -> str:

@@ -21,10 +21,14 @@ DATA_DIR = Path(__file__).parent / "data"
 SEED_PATH = DATA_DIR / "seed.jsonl"
 REALSTYLE_TRAIN_PATH = DATA_DIR / "realstyle_train.jsonl"
 SEEDSTYLE_TRAIN_PATH = DATA_DIR / "seedstyle_train.jsonl"
+LONGPOST_TRAIN_PATH = DATA_DIR / "longpost_train.jsonl"
 REALSTYLE_EVAL_PATH = DATA_DIR / "realstyle_eval.jsonl"  # evaluation only
 SEEDSTYLE_EVAL_PATH = DATA_DIR / "seedstyle_eval.jsonl"  # evaluation only
-TRAINING_FILES = ((REALSTYLE_TRAIN_PATH, "realstyle"), (SEEDSTYLE_TRAIN_PATH, "seedstyle"))
-EVAL_FILES = ((REALSTYLE_EVAL_PATH, "realstyle_eval"), (SEEDSTYLE_EVAL_PATH, "seedstyle_eval"))
+LONGPOST_EVAL_PATH = DATA_DIR / "longpost_eval.jsonl"  # evaluation only
+TRAINING_FILES = ((REALSTYLE_TRAIN_PATH, "realstyle"), (SEEDSTYLE_TRAIN_PATH, "seedstyle"),
+                  (LONGPOST_TRAIN_PATH, "longpost"))
+EVAL_FILES = ((REALSTYLE_EVAL_PATH, "realstyle_eval"), (SEEDSTYLE_EVAL_PATH, "seedstyle_eval"),
+              (LONGPOST_EVAL_PATH, "longpost_eval"))
 
 REQUIRED = ("text", "category", "department")
 
