@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 import district_time
 import mailer
-from digest import charts, period
+from digest import period
 from digest.figures import Count, Figures, Reader
 from models import Digest, utcnow
 
@@ -123,6 +123,9 @@ def render(figures: Figures | None, *, title: str, mode: str, links: dict, now: 
 
 def draw_charts(figures: Figures) -> dict[str, str]:
     """The charts as data: URIs; no answer-time chart when nobody was answered (the page says so in words)."""
+    # Matplotlib is imported here, when a digest is drawn, not by every web, worker and CLI process at start.
+    from digest import charts
+
     drawn = {"cases_per_day": charts.cases_per_day(figures.daily)}
     if figures.answer_times:
         drawn["answer_times"] = charts.answer_times(figures.answer_times, figures.first_answer_target_hours)

@@ -1,7 +1,7 @@
 """Staff sign-in: argon2 password hashes, the Flask-Login user, login rate limits, and the role guard other packages use."""
 import logging
 from dataclasses import dataclass
-from functools import wraps
+from functools import lru_cache, wraps
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,8 +18,6 @@ from inbox.permissions import ROLES
 from models import Staff
 
 _hasher = PasswordHasher()
-# Verified when the e-mail is unknown, so a wrong address takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password")
 login_manager = LoginManager()
 login_manager.login_view = "inbox.login"
 # Sign-in attempts per address and per e-mail address.
@@ -87,11 +85,18 @@ class StaffUser(UserMixin):
         return f"{self.id}:{self.session_key}"
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified when the e-mail is unknown, so a wrong address takes as long as a wrong password. Made on
+    first use: hashing at import cost every web, worker and CLI process half a second at start."""
+    return _hasher.hash("not a password")
+
+
 def authenticate(session: Session, email: str, password: str) -> StaffUser | None:
     """The active member of staff with this e-mail and password, else None."""
     staff = session.exec(select(Staff).where(Staff.email == normalise_email(email))).first()
     if staff is None or not staff.password_hash:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         return None
     if not _verify(staff.password_hash, password) or not staff.active or staff.role not in ROLES:
         return None
