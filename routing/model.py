@@ -510,6 +510,11 @@ def _block_input(name: str, cleaned: list[str], params: dict, morph_cache: list[
     raise ValueError(name)
 
 
+def _prediction_block(fitted):
+    """A fitted block as prediction uses it: a scikit-learn TF-IDF vectorizer becomes a TfidfBlock."""
+    return fitted if isinstance(fitted, (LexiconVectorizer, TfidfBlock)) else TfidfBlock.from_fitted(fitted)
+
+
 class _Features:
     """Fitted feature blocks -> one sparse matrix (each block L2-normalised and weighted)."""
 
@@ -525,8 +530,7 @@ class _Features:
         for b in self.blocks:
             m = self.vectorizers[b].fit_transform(_block_input(b, cleaned, self.params, morph))
             mats.append(m * self.params["block_weights"].get(b, 1.0))
-            if not isinstance(self.vectorizers[b], LexiconVectorizer):
-                self.vectorizers[b] = TfidfBlock.from_fitted(self.vectorizers[b])
+            self.vectorizers[b] = _prediction_block(self.vectorizers[b])
         self._index()
         return sp.hstack(mats, format="csr", dtype=np.float32)
 
@@ -775,9 +779,8 @@ class Model:
             raise ValueError("artifact does not hold a routing Model")
         if payload["format"] == 1:  # scikit-learn vectorizers: an earlier version, still rolled back to
             vectorizers = model.features.vectorizers
-            for name, v in vectorizers.items():
-                if not isinstance(v, LexiconVectorizer):
-                    vectorizers[name] = TfidfBlock.from_fitted(v)
+            for name, fitted in vectorizers.items():
+                vectorizers[name] = _prediction_block(fitted)
         return model
 
     def __repr__(self) -> str:

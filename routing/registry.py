@@ -179,13 +179,9 @@ def rollback(db: Session, version: str | None = None) -> ModelVersion:
 def ensure_model(db: Session, progress=None) -> Model:
     """The live model; builds and publishes one from the corpus when there is none (first start,
     `make demo`) or when the live artifact no longer loads with this code."""
-    version = live_version(db)
-    if version:
-        try:
-            return _load(db, version)
-        except Exception:
-            log.exception("live classifier %s does not load with this code: building a new one", version)
-    model, _ = train_from_corpus(db, kind="first start", progress=progress)
+    model = stored_live_model(db)
+    if model is None:
+        model, _ = train_from_corpus(db, kind="first start", progress=progress)
     return model
 
 
