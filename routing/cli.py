@@ -81,6 +81,10 @@ def _scores_table(columns: dict[str, dict[str, dict]]) -> str:
     return "\n".join(lines)
 
 
+# The independent eval sets in `routing models`, each with its column label.
+EVAL_COLUMNS = (("realstyle_eval", "real"), ("seedstyle_eval", "sms"), ("longpost_eval", "long"))
+
+
 @routing_group.command("models")
 def models_command() -> None:
     """List every model version with its training size and held-out scores (* = live)."""
@@ -88,22 +92,23 @@ def models_command() -> None:
     if not rows:
         click.echo("no model versions yet: run `flask --app wsgi routing train`")
         return
+    eval_columns = "".join(f"{f'{label} dep':>{len(label) + 5}}{f'{label} safe':>{len(label) + 6}}" for _, label in EVAL_COLUMNS)
     click.echo(f"  {'version':<13}{'created':<17}{'kind':<12}{'texts':>6}{'corr':>6}"
-               f"{'cat F1':>8}{'dep acc':>8}{'safety':>8}{'real dep':>9}{'real safe':>10}{'sms dep':>8}{'sms safe':>9}"
-               f"{'long dep':>9}{'long safe':>10}")
+               f"{'cat F1':>8}{'dep acc':>8}{'safety':>8}{eval_columns}")
     for row in rows:
         training = row.metrics.get("training", {})
-        held_out = row.metrics.get("evaluation", {}).get("held_out", {})
-        real = row.metrics.get("evaluation", {}).get("realstyle_eval", {})
-        sms = row.metrics.get("evaluation", {}).get("seedstyle_eval", {})
-        long_posts = row.metrics.get("evaluation", {}).get("longpost_eval", {})
+        evaluation = row.metrics.get("evaluation", {})
+        held_out = evaluation.get("held_out", {})
+        eval_cells = "".join(
+            f"{_cell(evaluation.get(name, {}), 'department_accuracy', len(label) + 5)}"
+            f"{_cell(evaluation.get(name, {}), 'safety_recall', len(label) + 6)}"
+            for name, label in EVAL_COLUMNS
+        )
         click.echo(
             f"{'*' if row.live else ' '} {row.version:<13}{local(row.created_at):%Y-%m-%d %H:%M}  "
             f"{row.metrics.get('kind', '?'):<12}{row.training_size:>6}{training.get('corrections', 0):>6}"
             f"{_cell(held_out, 'category_macro_f1', 8)}{_cell(held_out, 'department_accuracy', 8)}"
-            f"{_cell(held_out, 'safety_recall', 8)}{_cell(real, 'department_accuracy', 9)}{_cell(real, 'safety_recall', 10)}"
-            f"{_cell(sms, 'department_accuracy', 8)}{_cell(sms, 'safety_recall', 9)}"
-            f"{_cell(long_posts, 'department_accuracy', 9)}{_cell(long_posts, 'safety_recall', 10)}"
+            f"{_cell(held_out, 'safety_recall', 8)}{eval_cells}"
         )
     click.echo("scores: held-out split of the corpus (cat F1, dep acc, safety), the real-style eval set (real ...), "
                "the seed-style eval set (sms ...) and the long-post eval set (long ...)")
