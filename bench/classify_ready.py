@@ -8,7 +8,7 @@ instance's SQLite file that `make demo` and `flask --app wsgi release` create).
 
     .venv/bin/python bench/classify_ready.py [--runs 5] [--lines 200]
 
-Throughput is measured on the texts of the three evaluation files (short SMS texts, complaint-board
+Throughput is measured on the texts of the evaluation files (short SMS texts, complaint-board
 texts and long posts, in that mix), written all at once by a second thread: texts answered per second
 of wall time between the first and the last answer, one process (the classifier uses one core).
 """

@@ -82,7 +82,8 @@ def _scores_table(columns: dict[str, dict[str, dict]]) -> str:
 
 
 # The independent eval sets in `routing models`, each with its column label.
-EVAL_COLUMNS = (("realstyle_eval", "real"), ("seedstyle_eval", "sms"), ("longpost_eval", "long"))
+EVAL_COLUMNS = (("realstyle_eval", "real"), ("seedstyle_eval", "sms"), ("longpost_eval", "long"),
+                ("boardstyle_eval", "board"))
 
 
 @routing_group.command("models")
@@ -111,7 +112,7 @@ def models_command() -> None:
             f"{_cell(held_out, 'safety_recall', 8)}{eval_cells}"
         )
     click.echo("scores: held-out split of the corpus (cat F1, dep acc, safety), the real-style eval set (real ...), "
-               "the seed-style eval set (sms ...) and the long-post eval set (long ...)")
+               "the seed-style eval set (sms ...), the long-post eval set (long ...) and the web-board eval set (board ...)")
 
 
 def _cell(scores: dict, key: str, width: int) -> str:

@@ -3,12 +3,13 @@
 - routing/data/seed.jsonl: the shipped seed corpus (short SMS-style texts, Korean and English;
   origin in routing/data/SEED.md).
 - routing/data/realstyle_train.jsonl: real-style training texts (long formal posts, question-form
-  complaints, bare titles), used when present.
+  complaints, bare titles, web-board petitions and structured proposals), used when present.
 - routing/data/seedstyle_train.jsonl: more texts in the seed's SMS style, written where the model was
   weakest (roads/traffic, sanitation/environment/health, category borders, safety in every
   department, English for every department), used when present.
-- routing/data/realstyle_eval.jsonl and routing/data/seedstyle_eval.jsonl are independent evaluation
-  sets: they are NEVER read here for training; `routing.evaluate` may be pointed at them.
+- routing/data/longpost_train.jsonl: long complaint-board posts, used when present.
+- routing/data/*_eval.jsonl (EVAL_FILES) are independent evaluation sets: they are NEVER read here for
+  training; `routing.evaluate` may be pointed at them.
 """
 from __future__ import annotations
 
@@ -25,10 +26,11 @@ LONGPOST_TRAIN_PATH = DATA_DIR / "longpost_train.jsonl"
 REALSTYLE_EVAL_PATH = DATA_DIR / "realstyle_eval.jsonl"  # evaluation only
 SEEDSTYLE_EVAL_PATH = DATA_DIR / "seedstyle_eval.jsonl"  # evaluation only
 LONGPOST_EVAL_PATH = DATA_DIR / "longpost_eval.jsonl"  # evaluation only
+BOARDSTYLE_EVAL_PATH = DATA_DIR / "boardstyle_eval.jsonl"  # evaluation only
 TRAINING_FILES = ((REALSTYLE_TRAIN_PATH, "realstyle"), (SEEDSTYLE_TRAIN_PATH, "seedstyle"),
                   (LONGPOST_TRAIN_PATH, "longpost"))
 EVAL_FILES = ((REALSTYLE_EVAL_PATH, "realstyle_eval"), (SEEDSTYLE_EVAL_PATH, "seedstyle_eval"),
-              (LONGPOST_EVAL_PATH, "longpost_eval"))
+              (LONGPOST_EVAL_PATH, "longpost_eval"), (BOARDSTYLE_EVAL_PATH, "boardstyle_eval"))
 
 REQUIRED = ("text", "category", "department")
 

@@ -94,7 +94,7 @@ def test_models_lists_versions_with_size_scores_and_the_live_marker(app, small_t
     assert live_line.startswith("*") and " train " in live_line
     assert any(trained_model.version in line and line.startswith(" ") for line in lines)
     assert "version" in lines[0] and "texts" in lines[0] and "dep acc" in lines[0]
-    assert "real dep" in lines[0] and "sms dep" in lines[0] and "long dep" in lines[0]  # each independent eval set is scored
+    assert "real dep" in lines[0] and "sms dep" in lines[0] and "long dep" in lines[0] and "board dep" in lines[0]  # each independent eval set is scored
     with app.app_context():
         stored = db.session().exec(select(ModelVersion).where(ModelVersion.live)).one().metrics["evaluation"]
     assert {"held_out", "realstyle_eval", "seedstyle_eval"} <= set(stored)
