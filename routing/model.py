@@ -791,12 +791,14 @@ _WORD = re.compile(r"[\w']+")
 
 
 _STOP = frozenset(("""the and for with this that there are was were have has not but you your our from
-they them their its it's i'm please could would can will just very near next about been into also how what make new should only still when who why""" + " is it isn't can't cannot before someone").split())
+they them their its it's i'm please could would can will just very near next about been into also how what make new should only still when who why""" + " is it isn't can't cannot before someone"
+                  # address parts and form field names: they say where or how, never why
+                  " dong gil title subject location").split())
 
 
 _KO_FILLER = frozenset("""있어요 있습니다 있는데 있는 있고 있어서 그래서 그런데 그리고 하지만 해주세요 부탁드립니다
 부탁드려요 합니다 했어요 하는데 너무 정말 진짜 아주 좀 저희 우리 제가 저는 이거 그거 여기 거기 지금 오늘 어제 계속
-때문에 같아요 같습니다 싶어요 없어요 없습니다 됩니다 되는 하는 하고 해서 안녕하세요 입니다""".split())
+때문에 같아요 같습니다 싶어요 없어요 없습니다 됩니다 되는 하는 하고 해서 안녕하세요 입니다 제목""".split())
 
 
 def _words(text: str) -> list[str]:

@@ -159,6 +159,12 @@ def test_explanation_names_words_of_the_text(model):
     assert all(w in text for w in p.explanation)
 
 
+def test_explanation_leaves_out_address_parts_and_form_field_names(model):
+    [p] = model.predict(["Title: Streetlight out\nLocation: Guam-dong 5-gil\nRequest: please repair, it has been dark for a week"])
+    assert p.department == "roads"
+    assert p.explanation and not {"title", "location", "dong", "gil"} & set(p.explanation)
+
+
 def test_version_changes_with_the_data_and_is_stable():
     small = _subset(3)
     a = train(small, params=FAST)
