@@ -638,7 +638,8 @@ def _fit_head(X, y, classes: tuple[str, ...], params: dict, C: float, columns: n
 
         clf = LogisticRegression(C=C, max_iter=3000, class_weight=params["class_weight"])
     else:
-        clf = LinearSVC(C=C, class_weight=params["class_weight"], max_iter=5000)
+        # a fixed seed for the solver's shuffling: the same texts and code give the same model
+        clf = LinearSVC(C=C, class_weight=params["class_weight"], max_iter=5000, random_state=0)
     clf.fit(X if columns is None else X[:, columns], y)
     cols = slice(None) if columns is None else columns
     if len(present) == 2:  # binary: one row of coefficients

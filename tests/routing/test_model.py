@@ -174,6 +174,13 @@ def test_version_changes_with_the_data_and_is_stable():
     assert a.version != c.version
 
 
+def test_the_same_texts_and_code_train_the_same_model(examples):
+    a, b = train(examples, params=FAST), train(examples, params=FAST)
+    assert a.safety_threshold == b.safety_threshold
+    assert np.array_equal(a.category_head.coef, b.category_head.coef)
+    assert np.array_equal(a.department_head.coef, b.department_head.coef)
+
+
 def test_progress_is_reported():
     calls = []
     train(_subset(3), params=FAST, progress=lambda stage, i, n: calls.append((stage, i, n)))
