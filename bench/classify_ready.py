@@ -26,11 +26,16 @@ TEXTS = ["가로등이 꺼졌어요 밤길이 무서워요", "불법주차 차�
          "놀이터 미끄럼틀이 부서져서 애들이 다칠 것 같아요"]
 
 
+def start_classifier() -> subprocess.Popen:
+    """A new `python -m routing.classify` process with pipes to write lines to and read answers from."""
+    return subprocess.Popen([sys.executable, "-m", "routing.classify"], cwd=ROOT, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+
 def one_run(lines: int) -> tuple[float, float]:
     """(seconds to the first answer, mean seconds per answer after it) for one new process."""
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "routing.classify"], cwd=ROOT, stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    process = start_classifier()
     times = []
     for i in range(lines):
         process.stdin.write(json.dumps({"id": i, "text": TEXTS[i % len(TEXTS)]}, ensure_ascii=False) + "\n")
@@ -51,8 +56,7 @@ def throughput(repeat: int) -> tuple[int, float]:
     from routing import corpus
 
     texts = [e["text"] for examples in corpus.evaluation_sets().values() for e in examples] * repeat
-    process = subprocess.Popen([sys.executable, "-m", "routing.classify"], cwd=ROOT, stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    process = start_classifier()
 
     def write_all():
         for i, text in enumerate(texts):
