@@ -18,6 +18,8 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
+
 DATA_DIR = Path(__file__).parent / "data"
 SEED_PATH = DATA_DIR / "seed.jsonl"
 REALSTYLE_TRAIN_PATH = DATA_DIR / "realstyle_train.jsonl"
@@ -98,6 +100,26 @@ def dedupe(examples: list[dict]) -> list[dict]:
             seen.add(h)
             out.append(e)
     return out
+
+
+def near_duplicates(texts: list[str], others: list[str], threshold: float = 0.5) -> list[tuple[int, int, float]]:
+    """Pairs (i, j, similarity) where texts[i] and others[j] share more than `threshold` of their
+    character 4-grams (Jaccard, after whitespace normalisation and lower-casing).
+
+    Exact copies are what `dedupe` catches; a text rewritten by a few words teaches the model the
+    answer just as well, so an evaluation text must not be this close to any training text.
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(analyzer="char", ngram_range=(4, 4), binary=True, lowercase=True,
+                                 preprocessor=lambda t: normalise(t).lower())
+    A = vectorizer.fit(texts + others).transform(texts)
+    B = vectorizer.transform(others)
+    shared = (A @ B.T).tocoo()
+    size_a, size_b = np.asarray(A.sum(axis=1)).ravel(), np.asarray(B.sum(axis=1)).ravel()
+    similarity = shared.data / np.maximum(size_a[shared.row] + size_b[shared.col] - shared.data, 1)
+    close = similarity > threshold
+    return [(int(i), int(j), float(s)) for i, j, s in zip(shared.row[close], shared.col[close], similarity[close])]
 
 
 def split(examples: list[dict], eval_fraction: float = 0.2) -> tuple[list[dict], list[dict]]:
