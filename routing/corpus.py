@@ -111,7 +111,7 @@ def near_duplicates(texts: list[str], others: list[str], threshold: float = 0.5)
     """
     from sklearn.feature_extraction.text import CountVectorizer
 
-    vectorizer = CountVectorizer(analyzer="char", ngram_range=(4, 4), binary=True, lowercase=True,
+    vectorizer = CountVectorizer(analyzer="char", ngram_range=(4, 4), binary=True,
                                  preprocessor=lambda t: normalise(t).lower())
     A = vectorizer.fit(texts + others).transform(texts)
     B = vectorizer.transform(others)
