@@ -802,9 +802,14 @@ _KO_FILLER = frozenset("""있어요 있습니다 있는데 있는 있고 있어�
 때문에 같아요 같습니다 싶어요 없어요 없습니다 됩니다 되는 하는 하고 해서 안녕하세요 입니다 제목""".split())
 
 
+# Emoticon jamo (ㅠㅠ, ㅋㅋ) typed onto a word: NFKC turns them into conjoining jamo that would show as
+# broken syllables in the inbox, so they split words instead of belonging to them.
+_JAMO = re.compile("[\u1100-\u11ff\u3130-\u318f]+")
+
+
 def _words(text: str) -> list[str]:
-    """The words an explanation may show: no numbers, no folded digits, no stop words or fillers."""
-    return [w for w in _WORD.findall(text)
+    """The words an explanation may show: no numbers, no folded digits, no jamo, no stop words or fillers."""
+    return [w for w in _WORD.findall(_JAMO.sub(" ", text))
             if len(w) >= 2 and "0" not in w and w not in _KO_FILLER
             and not (w.isascii() and (len(w) < 3 or w in _STOP))]
 

@@ -159,6 +159,14 @@ def test_explanation_names_words_of_the_text(model):
     assert all(w in text for w in p.explanation)
 
 
+def test_explanation_words_keep_no_emoticon_jamo_typed_onto_them(model):
+    text = "해오름공원 그네 줄이 끊어졌어요ㅠㅠ 놀이터 미끄럼틀도 부서졌어요ㅠㅠ 고쳐주세요ㅋㅋ"
+    [p] = model.predict([text])
+    assert p.explanation
+    assert all(w in text for w in p.explanation)
+    assert not any("ᅲ" in w or "ㅠ" in w or "ᄏ" in w for w in p.explanation)
+
+
 def test_explanation_leaves_out_address_parts_and_form_field_names(model):
     [p] = model.predict(["Title: Streetlight out\nLocation: Guam-dong 5-gil\nRequest: please repair, it has been dark for a week"])
     assert p.department == "roads"
