@@ -68,8 +68,7 @@ def speed(model: Model, texts: list[str]) -> float:
 
 SOURCES = {"seed": "held-out seed", "realstyle": "held-out real-style train", "seedstyle": "held-out seed-style train",
            "longpost": "held-out long-post train"}
-EVAL_LABELS = {"realstyle_eval": "real-style EVAL", "seedstyle_eval": "seed-style EVAL", "longpost_eval": "long-post EVAL",
-               "boardstyle_eval": "web-board EVAL"}
+EVAL_LABELS = {name: f"{kind} EVAL" for name, kind in corpus.EVAL_KINDS.items()}
 
 
 def run(name: str, params: dict, train_split, held_out, all_train, eval_sets: dict[str, list[dict]]) -> dict:

@@ -81,9 +81,8 @@ def _scores_table(columns: dict[str, dict[str, dict]]) -> str:
     return "\n".join(lines)
 
 
-# The independent eval sets in `routing models`: name, column label, what the set is.
-EVAL_COLUMNS = (("realstyle_eval", "real", "the real-style eval set"), ("seedstyle_eval", "sms", "the seed-style eval set"),
-                ("longpost_eval", "long", "the long-post eval set"), ("boardstyle_eval", "board", "the web-board eval set"))
+# The independent eval sets in `routing models`, each with its column label.
+EVAL_COLUMNS = (("realstyle_eval", "real"), ("seedstyle_eval", "sms"), ("longpost_eval", "long"), ("boardstyle_eval", "board"))
 
 
 @routing_group.command("models")
@@ -93,7 +92,7 @@ def models_command() -> None:
     if not rows:
         click.echo("no model versions yet: run `flask --app wsgi routing train`")
         return
-    eval_columns = "".join(f"{f'{label} dep':>{len(label) + 5}}{f'{label} safe':>{len(label) + 6}}" for _, label, _ in EVAL_COLUMNS)
+    eval_columns = "".join(f"{f'{label} dep':>{len(label) + 5}}{f'{label} safe':>{len(label) + 6}}" for _, label in EVAL_COLUMNS)
     click.echo(f"  {'version':<13}{'created':<17}{'kind':<12}{'texts':>6}{'corr':>6}"
                f"{'cat F1':>8}{'dep acc':>8}{'safety':>8}{eval_columns}")
     for row in rows:
@@ -103,7 +102,7 @@ def models_command() -> None:
         eval_cells = "".join(
             f"{_cell(evaluation.get(name, {}), 'department_accuracy', len(label) + 5)}"
             f"{_cell(evaluation.get(name, {}), 'safety_recall', len(label) + 6)}"
-            for name, label, _ in EVAL_COLUMNS
+            for name, label in EVAL_COLUMNS
         )
         click.echo(
             f"{'*' if row.live else ' '} {row.version:<13}{local(row.created_at):%Y-%m-%d %H:%M}  "
@@ -111,7 +110,7 @@ def models_command() -> None:
             f"{_cell(held_out, 'category_macro_f1', 8)}{_cell(held_out, 'department_accuracy', 8)}"
             f"{_cell(held_out, 'safety_recall', 8)}{eval_cells}"
         )
-    sets = ", ".join(f"{what} ({label} ...)" for _, label, what in EVAL_COLUMNS)
+    sets = ", ".join(f"the {corpus.EVAL_KINDS[name]} eval set ({label} ...)" for name, label in EVAL_COLUMNS)
     click.echo(f"scores: held-out split of the corpus (cat F1, dep acc, safety), {sets}")
 
 

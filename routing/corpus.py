@@ -31,8 +31,10 @@ LONGPOST_EVAL_PATH = DATA_DIR / "longpost_eval.jsonl"  # evaluation only
 BOARDSTYLE_EVAL_PATH = DATA_DIR / "boardstyle_eval.jsonl"  # evaluation only
 TRAINING_FILES = ((REALSTYLE_TRAIN_PATH, "realstyle"), (SEEDSTYLE_TRAIN_PATH, "seedstyle"),
                   (LONGPOST_TRAIN_PATH, "longpost"))
-EVAL_FILES = ((REALSTYLE_EVAL_PATH, "realstyle_eval"), (SEEDSTYLE_EVAL_PATH, "seedstyle_eval"),
-              (LONGPOST_EVAL_PATH, "longpost_eval"), (BOARDSTYLE_EVAL_PATH, "boardstyle_eval"))
+# each evaluation file with its name and the kind of writing it holds (how reports call it)
+EVAL_FILES = ((REALSTYLE_EVAL_PATH, "realstyle_eval", "real-style"), (SEEDSTYLE_EVAL_PATH, "seedstyle_eval", "seed-style"),
+              (LONGPOST_EVAL_PATH, "longpost_eval", "long-post"), (BOARDSTYLE_EVAL_PATH, "boardstyle_eval", "web-board"))
+EVAL_KINDS = {name: kind for _, name, kind in EVAL_FILES}
 
 REQUIRED = ("text", "category", "department")
 
@@ -73,7 +75,7 @@ def seed_examples() -> list[dict]:
 
 def evaluation_sets() -> dict[str, list[dict]]:
     """The independent evaluation files that are present, by name (never trained on)."""
-    return {name: load_jsonl(path) for path, name in EVAL_FILES if path.exists()}
+    return {name: load_jsonl(path) for path, name, _ in EVAL_FILES if path.exists()}
 
 
 def count_by(examples: list[dict], key: str) -> dict:
